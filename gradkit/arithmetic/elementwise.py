@@ -1,0 +1,416 @@
+"""Elementwise arithmetic: the operators of Variable, plus exp and log (pow needs log).
+
+Binary ops broadcast in forward and reduce gradients with :func:`~gradkit.arithmetic.sum_to`
+in backward. A Python scalar operand is a constant: it gets its own node (``AddConstant``,
+``MulConstant``...) so nothing is broadcast or differentiated for it. Both operands of an
+array op must have one dtype; an operand that needs no gradient (a mask, a plain array) is
+cast to the other's dtype, as a constant.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy
+
+from gradkit.arithmetic.broadcast import sum_to
+from gradkit.backend import get_array_module
+from gradkit.function_node import FunctionNode
+from gradkit.variable import Variable, _dtype_name, is_float_dtype
+
+__all__ = [
+    "Add",
+    "AddConstant",
+    "Sub",
+    "SubFromConstant",
+    "Mul",
+    "MulConstant",
+    "Div",
+    "DivByConstant",
+    "DivFromConstant",
+    "Neg",
+    "Absolute",
+    "Pow",
+    "PowConstant",
+    "ConstantPow",
+    "Exp",
+    "Log",
+    "add",
+    "sub",
+    "rsub",
+    "mul",
+    "div",
+    "rdiv",
+    "neg",
+    "absolute",
+    "pow",
+    "rpow",
+    "exp",
+    "log",
+]
+
+_SCALAR_TYPES = (int, float, bool, numpy.number, numpy.bool_)
+
+
+def _is_scalar(x: Any) -> bool:
+    t = type(x)
+    return t is float or t is int or isinstance(x, _SCALAR_TYPES)
+
+
+def _scalar(x: Any) -> Any:
+    # NumPy scalars become Python scalars, which NumPy and the array API treat as "weak":
+    # float16 * 2.0 stays float16.
+    return x.item() if isinstance(x, numpy.generic) else x
+
+
+def _match_dtypes(op: str, x: Any, y: Any) -> tuple[Any, Any]:
+    if type(getattr(x, "_data", x)) is not type(getattr(y, "_data", y)):
+        return x, y  # different array types: apply() reports the device mismatch
+    dx, dy = x.dtype, y.dtype
+    if dx == dy:
+        return x, y
+    x_const = not (isinstance(x, Variable) and x._requires_grad)
+    y_const = not (isinstance(y, Variable) and y._requires_grad)
+    if y_const and is_float_dtype(dx):
+        return x, _cast_constant(y, dx)
+    if x_const and is_float_dtype(dy):
+        return _cast_constant(x, dy), y
+    raise TypeError(
+        f"{op}: input 0 has dtype {_dtype_name(dx)} and input 1 has dtype {_dtype_name(dy)}; "
+        "both operands need one dtype. Cast one of them first, e.g. y.astype(x.dtype) on the "
+        "array, or create it with dtype=x.dtype."
+    )
+
+
+def _cast_constant(x: Any, dtype: Any) -> Any:
+    data = x._data if isinstance(x, Variable) else x
+    return get_array_module(data).astype(data, dtype)
+
+
+# ----------------------------------------------------------------------------- add / sub
+class Add(FunctionNode):
+    """``x0 + x1`` with broadcasting."""
+
+    def forward(self, inputs):
+        x0, x1 = inputs
+        self.shapes = (x0.shape, x1.shape)
+        return (x0 + x1,)
+
+    def backward(self, target_input_indexes, grad_outputs):
+        (gy,) = grad_outputs
+        return tuple([sum_to(gy, self.shapes[i]) for i in target_input_indexes])
+
+
+class AddConstant(FunctionNode):
+    """``x + c`` for a scalar constant ``c``."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def forward(self, inputs):
+        return (inputs[0] + self.value,)
+
+    def backward(self, target_input_indexes, grad_outputs):
+        return grad_outputs
+
+
+class Sub(FunctionNode):
+    """``x0 - x1`` with broadcasting."""
+
+    def forward(self, inputs):
+        x0, x1 = inputs
+        self.shapes = (x0.shape, x1.shape)
+        return (x0 - x1,)
+
+    def backward(self, target_input_indexes, grad_outputs):
+        (gy,) = grad_outputs
+        return tuple([sum_to(gy if i == 0 else -gy, self.shapes[i]) for i in target_input_indexes])
+
+
+class SubFromConstant(FunctionNode):
+    """``c - x`` for a scalar constant ``c``."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def forward(self, inputs):
+        return (self.value - inputs[0],)
+
+    def backward(self, target_input_indexes, grad_outputs):
+        return (-grad_outputs[0],)
+
+
+# ----------------------------------------------------------------------------- mul / div
+class Mul(FunctionNode):
+    """``x0 * x1`` with broadcasting."""
+
+    def forward(self, inputs):
+        self.retain_inputs((0, 1))
+        x0, x1 = inputs
+        return (x0 * x1,)
+
+    def backward(self, target_input_indexes, grad_outputs):
+        (gy,) = grad_outputs
+        x0, x1 = self.get_retained_inputs()
+        result = []
+        for i in target_input_indexes:
+            other, mine = (x1, x0) if i == 0 else (x0, x1)
+            result.append(sum_to(gy * other, mine.shape))
+        return tuple(result)
+
+
+class MulConstant(FunctionNode):
+    """``x * c`` for a scalar constant ``c``."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def forward(self, inputs):
+        return (inputs[0] * self.value,)
+
+    def backward(self, target_input_indexes, grad_outputs):
+        return (grad_outputs[0] * self.value,)
+
+
+class Div(FunctionNode):
+    """``x0 / x1`` with broadcasting."""
+
+    def forward(self, inputs):
+        self.retain_inputs((0, 1))
+        x0, x1 = inputs
+        return (x0 / x1,)
+
+    def backward(self, target_input_indexes, grad_outputs):
+        (gy,) = grad_outputs
+        x0, x1 = self.get_retained_inputs()
+        gx0 = gy / x1
+        result = []
+        for i in target_input_indexes:
+            if i == 0:
+                result.append(sum_to(gx0, x0.shape))
+            else:
+                result.append(sum_to(-gx0 * x0 / x1, x1.shape))
+        return tuple(result)
+
+
+class DivByConstant(FunctionNode):
+    """``x / c`` for a scalar constant ``c`` (divides, so results match ``x / c`` exactly)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def forward(self, inputs):
+        return (inputs[0] / self.value,)
+
+    def backward(self, target_input_indexes, grad_outputs):
+        return (grad_outputs[0] / self.value,)
+
+
+class DivFromConstant(FunctionNode):
+    """``c / x`` for a scalar constant ``c``."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def forward(self, inputs):
+        self.retain_inputs((0,))
+        return (self.value / inputs[0],)
+
+    def backward(self, target_input_indexes, grad_outputs):
+        (x,) = self.get_retained_inputs()
+        return (grad_outputs[0] * (-self.value) / (x * x),)
+
+
+# ----------------------------------------------------------------------------- unary
+class Neg(FunctionNode):
+    """``-x``."""
+
+    def forward(self, inputs):
+        return (-inputs[0],)
+
+    def backward(self, target_input_indexes, grad_outputs):
+        return (-grad_outputs[0],)
+
+
+class Absolute(FunctionNode):
+    """``|x|``; the gradient at 0 is taken as 0 (the sign)."""
+
+    def forward(self, inputs):
+        (x,) = inputs
+        xp = get_array_module(x)
+        self.sign = xp.sign(x)
+        return (xp.abs(x),)
+
+    def backward(self, target_input_indexes, grad_outputs):
+        return (grad_outputs[0] * self.sign,)
+
+
+class Exp(FunctionNode):
+    """``exp(x)``; the gradient is the output itself."""
+
+    def forward(self, inputs):
+        self.retain_outputs((0,))
+        return (get_array_module(inputs[0]).exp(inputs[0]),)
+
+    def backward(self, target_input_indexes, grad_outputs):
+        (y,) = self.get_retained_outputs()
+        return (grad_outputs[0] * y,)
+
+
+class Log(FunctionNode):
+    """Natural logarithm; the gradient is ``1 / x``."""
+
+    def forward(self, inputs):
+        self.retain_inputs((0,))
+        return (get_array_module(inputs[0]).log(inputs[0]),)
+
+    def backward(self, target_input_indexes, grad_outputs):
+        (x,) = self.get_retained_inputs()
+        return (grad_outputs[0] / x,)
+
+
+# ----------------------------------------------------------------------------- pow
+class Pow(FunctionNode):
+    """``x0 ** x1`` for two arrays, with broadcasting."""
+
+    def forward(self, inputs):
+        self.retain_inputs((0, 1))
+        x0, x1 = inputs
+        return (x0**x1,)
+
+    def backward(self, target_input_indexes, grad_outputs):
+        (gy,) = grad_outputs
+        x0, x1 = self.get_retained_inputs()
+        result = []
+        for i in target_input_indexes:
+            if i == 0:
+                result.append(sum_to(gy * x1 * x0 ** (x1 - 1), x0.shape))
+            else:
+                result.append(sum_to(gy * x0**x1 * log(x0), x1.shape))
+        return tuple(result)
+
+
+class PowConstant(FunctionNode):
+    """``x ** c`` for a scalar constant exponent ``c``."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def forward(self, inputs):
+        self.retain_inputs((0,))
+        return (inputs[0] ** self.value,)
+
+    def backward(self, target_input_indexes, grad_outputs):
+        (x,) = self.get_retained_inputs()
+        c = self.value
+        if c == 2:
+            return (grad_outputs[0] * 2 * x,)
+        return (grad_outputs[0] * c * x ** (c - 1),)
+
+
+class ConstantPow(FunctionNode):
+    """``c ** x`` for a scalar constant base ``c``."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def forward(self, inputs):
+        self.retain_outputs((0,))
+        return (self.value ** inputs[0],)
+
+    def backward(self, target_input_indexes, grad_outputs):
+        (y,) = self.get_retained_outputs()
+        c = self.value
+        return (grad_outputs[0] * y * (math.log(c) if c > 0 else math.nan),)
+
+
+# ----------------------------------------------------------------------------- wrappers
+def add(x: Any, y: Any) -> Variable:
+    """``x + y``; either operand may be a Variable, an array or a scalar."""
+    if _is_scalar(y):
+        return AddConstant(_scalar(y)).apply((x,))[0]
+    if _is_scalar(x):
+        return AddConstant(_scalar(x)).apply((y,))[0]
+    if x.dtype is not y.dtype:
+        x, y = _match_dtypes("add", x, y)
+    return Add().apply((x, y))[0]
+
+
+def sub(x: Any, y: Any) -> Variable:
+    """``x - y``."""
+    if _is_scalar(y):
+        return AddConstant(-_scalar(y)).apply((x,))[0]
+    if _is_scalar(x):
+        return SubFromConstant(_scalar(x)).apply((y,))[0]
+    if x.dtype is not y.dtype:
+        x, y = _match_dtypes("sub", x, y)
+    return Sub().apply((x, y))[0]
+
+
+def rsub(x: Any, y: Any) -> Variable:
+    """``y - x`` (the reflected operator)."""
+    return sub(y, x)
+
+
+def mul(x: Any, y: Any) -> Variable:
+    """``x * y``."""
+    if _is_scalar(y):
+        return MulConstant(_scalar(y)).apply((x,))[0]
+    if _is_scalar(x):
+        return MulConstant(_scalar(x)).apply((y,))[0]
+    if x.dtype is not y.dtype:
+        x, y = _match_dtypes("mul", x, y)
+    return Mul().apply((x, y))[0]
+
+
+def div(x: Any, y: Any) -> Variable:
+    """``x / y``."""
+    if _is_scalar(y):
+        return DivByConstant(_scalar(y)).apply((x,))[0]
+    if _is_scalar(x):
+        return DivFromConstant(_scalar(x)).apply((y,))[0]
+    if x.dtype is not y.dtype:
+        x, y = _match_dtypes("div", x, y)
+    return Div().apply((x, y))[0]
+
+
+def rdiv(x: Any, y: Any) -> Variable:
+    """``y / x`` (the reflected operator)."""
+    return div(y, x)
+
+
+def neg(x: Any) -> Variable:
+    """``-x``."""
+    return Neg().apply((x,))[0]
+
+
+def absolute(x: Any) -> Variable:
+    """``|x|`` elementwise."""
+    return Absolute().apply((x,))[0]
+
+
+def pow(x: Any, y: Any) -> Variable:
+    """``x ** y``."""
+    if _is_scalar(y):
+        return PowConstant(_scalar(y)).apply((x,))[0]
+    if _is_scalar(x):
+        return ConstantPow(_scalar(x)).apply((y,))[0]
+    if x.dtype is not y.dtype:
+        x, y = _match_dtypes("pow", x, y)
+    return Pow().apply((x, y))[0]
+
+
+def rpow(x: Any, y: Any) -> Variable:
+    """``y ** x`` (the reflected operator)."""
+    return pow(y, x)
+
+
+def exp(x: Any) -> Variable:
+    """``exp(x)`` elementwise."""
+    return Exp().apply((x,))[0]
+
+
+def log(x: Any) -> Variable:
+    """Natural logarithm, elementwise."""
+    return Log().apply((x,))[0]

@@ -1,0 +1,62 @@
+"""Reshape and transpose: they move elements, so their backward moves them back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gradkit.backend import get_array_module
+from gradkit.function_node import FunctionNode
+from gradkit.variable import Variable, as_variable
+
+__all__ = ["Reshape", "Transpose", "reshape", "transpose"]
+
+
+class Reshape(FunctionNode):
+    """Give an array a new shape with the same number of elements."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+
+    def forward(self, inputs: tuple[Any, ...]) -> tuple[Any, ...]:
+        (x,) = inputs
+        self.in_shape = x.shape
+        return (get_array_module(x).reshape(x, self.shape),)
+
+    def backward(self, target_input_indexes: tuple[int, ...], grad_outputs: tuple[Variable, ...]):
+        return (reshape(grad_outputs[0], self.in_shape),)
+
+
+class Transpose(FunctionNode):
+    """Permute the axes of an array (reverse them when ``axes`` is None)."""
+
+    def __init__(self, axes: tuple[int, ...] | None = None) -> None:
+        self.axes = axes
+
+    def forward(self, inputs: tuple[Any, ...]) -> tuple[Any, ...]:
+        (x,) = inputs
+        axes = self.axes
+        if axes is None:
+            axes = self.axes = tuple(range(x.ndim - 1, -1, -1))
+        return (get_array_module(x).permute_dims(x, axes),)
+
+    def backward(self, target_input_indexes: tuple[int, ...], grad_outputs: tuple[Variable, ...]):
+        inverse = tuple(sorted(range(len(self.axes)), key=self.axes.__getitem__))
+        return (transpose(grad_outputs[0], inverse),)
+
+
+def reshape(x: Any, shape: Any) -> Variable:
+    """Reshape ``x`` to ``shape`` (one entry may be -1). Returns ``x`` if the shape is equal."""
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    if x.shape == shape:
+        return as_variable(x)
+    return Reshape(shape).apply((x,))[0]
+
+
+def transpose(x: Any, axes: Any = None) -> Variable:
+    """Permute the axes of ``x``; ``axes=None`` reverses them."""
+    if axes is not None:
+        ndim = len(x.shape)
+        axes = tuple(a % ndim if ndim else a for a in axes)
+        if sorted(axes) != list(range(ndim)):
+            raise ValueError(f"transpose: axes {axes} is not a permutation of {ndim} axes")
+    return Transpose(axes).apply((x,))[0]

@@ -1,0 +1,342 @@
+"""Backpropagation: iterative, ordered by generation, with gradient accumulation.
+
+Functions are taken from a heap ordered by rank (the highest first), so every function runs
+after all the functions that consume its outputs: each gradient is complete when used, and a
+graph of any depth runs without recursion. Gradients of intermediate variables are dropped as
+soon as their creator has used them, unless ``retain_grad`` asks to keep them.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+from typing import Any
+
+from gradkit.backend import get_array_module, is_array
+from gradkit.config import config
+from gradkit.exceptions import BackwardResultError, GraphError, NumericalInstabilityError
+from gradkit.variable import Variable, VariableNode, _dtype_name, is_float_dtype
+
+__all__ = ["backward", "grad"]
+
+_new_variable = Variable._from_array
+
+
+def backward(
+    outputs: Sequence[Variable],
+    grad_outputs: Sequence[Any] | None = None,
+    *,
+    retain_grad: bool = False,
+    enable_double_backprop: bool = False,
+) -> None:
+    """Backpropagate from several outputs at once, accumulating into the leaves' ``grad``.
+
+    Args:
+        outputs: the Variables to start from.
+        grad_outputs: one initial gradient (array, Variable or ``None``) per output; ``None``
+            means the output's own ``grad``, or 1 for a single-element output.
+        retain_grad: keep the gradients of intermediate variables too.
+        enable_double_backprop: record the backward computation for higher-order gradients.
+
+    >>> import numpy as np, gradkit
+    >>> x = gradkit.Variable(np.array([1.0, 2.0]))
+    >>> y, z = x * 3, x * x
+    >>> gradkit.backward([y, z], [np.ones(2), np.ones(2)])
+    >>> x.grad
+    array([5., 7.])
+    """
+    outputs, initial = _initial_grads(outputs, grad_outputs, "backward")
+    root_nodes = [out.node for out in outputs]
+    for out, node in zip(outputs, root_nodes, strict=True):
+        if node.creator is None and node.unchained:
+            raise GraphError(
+                f"{out._describe()} was unchained (unchain()/unchain_backward()), so it has no "
+                "graph to backpropagate through. Run the forward pass again to build a new graph."
+            )
+    for out, g in zip(outputs, initial, strict=True):
+        if out._grad_var is None and out.size == 1:
+            out._grad_var = g  # as Chainer does: a scalar output's grad becomes 1
+    grads = _backprop(root_nodes, initial, retain_grad, enable_double_backprop, targets=None)
+
+    # What is left are the gradients of leaves (and of unchained variables): store them.
+    roots = set(root_nodes)
+    assigned: set[int] = {id(g._data) for g in initial}
+    for node, g in grads.items():
+        if node in roots or node.creator is not None:
+            continue
+        var = None if node.variable_ref is None else node.variable_ref()
+        if var is None or not node.requires_grad:
+            continue
+        if not enable_double_backprop:
+            if id(g._data) in assigned:  # never let two variables share one gradient array
+                g = _new_variable(get_array_module(g._data).asarray(g._data, copy=True))
+            assigned.add(id(g._data))
+        prev = var._grad_var
+        var._grad_var = g if prev is None else _accumulate(prev, g, enable_double_backprop)
+
+
+def grad(
+    outputs: Sequence[Variable],
+    inputs: Sequence[Variable],
+    grad_outputs: Sequence[Any] | None = None,
+    enable_double_backprop: bool = False,
+) -> list[Variable | None]:
+    """Return the gradients of ``outputs`` with respect to ``inputs`` without storing them.
+
+    Each result is a Variable, or ``None`` when no gradient reaches that input. With
+    ``enable_double_backprop=True`` the results have a graph and can be differentiated again.
+
+    >>> import numpy as np, gradkit
+    >>> x = gradkit.Variable(np.array(3.0))
+    >>> y = x ** 3
+    >>> gx, = gradkit.grad([y], [x], enable_double_backprop=True)
+    >>> gx.item()
+    27.0
+    >>> ggx, = gradkit.grad([gx], [x])
+    >>> ggx.item()
+    18.0
+    """
+    if isinstance(inputs, Variable):
+        inputs = [inputs]
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Variable):
+            raise TypeError(f"grad(): inputs[{i}] is a {type(x).__name__}, not a Variable")
+    outputs, initial = _initial_grads(outputs, grad_outputs, "grad")
+    root_nodes = [out.node for out in outputs]
+    target_nodes = [x._node for x in inputs]
+    targets = {n for n in target_nodes if n is not None}
+    grads = _backprop(root_nodes, initial, False, enable_double_backprop, targets=targets)
+    return [None if n is None else grads.get(n) for n in target_nodes]
+
+
+def _initial_grads(
+    outputs: Any, grad_outputs: Any, caller: str
+) -> tuple[list[Variable], list[Variable]]:
+    if isinstance(outputs, Variable):
+        outputs = [outputs]
+    outputs = list(outputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, Variable) or is_array(grad_outputs):
+        grad_outputs = [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(
+            f"{caller}(): {len(outputs)} outputs but {len(grad_outputs)} grad_outputs; give one "
+            "initial gradient (or None) per output"
+        )
+    initial = []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs, strict=True)):
+        if not isinstance(out, Variable):
+            raise TypeError(f"{caller}(): outputs[{i}] is a {type(out).__name__}, not a Variable")
+        if out._data is None:
+            raise out._uninitialized_error()
+        if g is None:
+            g = out._grad_var
+        if g is None:
+            if out.size != 1:
+                raise GraphError(
+                    f"{caller}() from {out._describe()} of shape {out.shape} needs an initial "
+                    "gradient: only single-element outputs default to 1. Reduce the output to a "
+                    "scalar (e.g. y.sum()), set y.grad = xp.ones_like(y.array), or pass "
+                    "grad_outputs."
+                )
+            data = out._data
+            xp = get_array_module(data)
+            g = xp.ones(data.shape, dtype=data.dtype, device=data.device)
+        if not isinstance(g, Variable):
+            g = Variable(g, requires_grad=False) if g is not None else None
+        gd = g._data
+        if gd.shape != out._data.shape or gd.dtype != out._data.dtype:
+            raise ValueError(
+                f"{caller}(): the initial gradient of outputs[{i}] has shape {gd.shape} and dtype "
+                f"{_dtype_name(gd.dtype)}; the output has shape {out._data.shape} and dtype "
+                f"{_dtype_name(out._data.dtype)}"
+            )
+        initial.append(g)
+    return outputs, initial
+
+
+def _accumulate(prev: Variable, g: Variable, double: bool) -> Variable:
+    if double:
+        return prev + g
+    return _new_variable(prev._data + g._data)
+
+
+def _backprop(
+    root_nodes: list[VariableNode],
+    initial: list[Variable],
+    retain_grad: bool,
+    enable_double_backprop: bool,
+    targets: set[VariableNode] | None,
+) -> dict[VariableNode, Variable]:
+    grads: dict[VariableNode, Variable] = {}
+    heap: list[tuple[int, int, Any]] = []
+    pushed: set[int] = set()
+    counter = 0
+    for node, g in zip(root_nodes, initial, strict=True):
+        prev = grads.get(node)
+        grads[node] = g if prev is None else prev + g
+        creator = node.creator
+        if creator is not None and id(creator) not in pushed:
+            pushed.add(id(creator))
+            heapq.heappush(heap, (-creator.rank, counter, creator))
+            counter += 1
+
+    keep = targets if targets is not None else ()
+    debug = config.debug
+    old_enable_backprop = config.enable_backprop
+    config.enable_backprop = enable_double_backprop
+    try:
+        while heap:
+            func = heapq.heappop(heap)[2]
+            in_nodes = func.inputs
+            if in_nodes is None:
+                raise GraphError(
+                    f"backward reached {func.label}, whose graph was released by unchain() or "
+                    "unchain_backward(). Run the forward pass again to build a new graph."
+                )
+            gys = []
+            missing = False
+            for ref in func.outputs:
+                out_node = ref()
+                if out_node is None:
+                    gys.append(None)
+                    missing = True
+                    continue
+                if out_node in keep:
+                    g = grads.get(out_node)
+                else:
+                    g = grads.pop(out_node, None)
+                if retain_grad and g is not None:
+                    var = out_node.variable_ref()
+                    if var is not None:
+                        prev = var._grad_var
+                        var._grad_var = g if prev is None else prev + g
+                if g is None:
+                    missing = True
+                gys.append(g)
+            if missing:
+                gys = _fill_zeros(func, gys)
+
+            target_indexes = tuple([i for i, n in enumerate(in_nodes) if n.requires_grad])
+            if not target_indexes:
+                continue
+            gxs = func.backward(target_indexes, tuple(gys))
+            gxs = _check_gradients(func, in_nodes, target_indexes, gxs, debug)
+            for i, gx in zip(target_indexes, gxs, strict=True):
+                if gx is None:
+                    continue
+                node = in_nodes[i]
+                prev = grads.get(node)
+                grads[node] = gx if prev is None else prev + gx
+                creator = node.creator
+                if creator is not None and id(creator) not in pushed:
+                    pushed.add(id(creator))
+                    heapq.heappush(heap, (-creator.rank, counter, creator))
+                    counter += 1
+    finally:
+        config.enable_backprop = old_enable_backprop
+    return grads
+
+
+def _fill_zeros(func: Any, gys: list[Variable | None]) -> list[Variable]:
+    specs = func._output_specs
+    filled = []
+    for i, g in enumerate(gys):
+        if g is None:
+            if specs is None:  # single-output function whose output got no gradient
+                raise GraphError(f"{func.label}: output {i} received no gradient")
+            shape, dtype, device, xp = specs[i]
+            g = _new_variable(xp.zeros(shape, dtype=dtype, device=device))
+        filled.append(g)
+    return filled
+
+
+def _check_gradients(
+    func: Any,
+    in_nodes: tuple[VariableNode, ...],
+    target_indexes: tuple[int, ...],
+    gxs: Any,
+    debug: bool,
+) -> list[Variable | None]:
+    """Validate what ``func.backward`` returned and return one gradient per target."""
+    if type(gxs) is not tuple:
+        if isinstance(gxs, list):
+            gxs = tuple(gxs)
+        else:
+            hint = " (return a tuple, e.g. `return gx,`)" if gxs is not None else ""
+            raise BackwardResultError(
+                f"{func.label}.backward returned a {type(gxs).__name__}; it must return a tuple "
+                f"with one gradient (or None) per input{hint}"
+            )
+    n_inputs = len(in_nodes)
+    if len(gxs) == len(target_indexes):
+        picked = gxs
+    elif len(gxs) == n_inputs:
+        for j, (gx, node) in enumerate(zip(gxs, in_nodes, strict=True)):
+            if gx is not None and not node.requires_grad and not is_float_dtype(node.dtype):
+                actual = _dtype_name(getattr(gx, "dtype", type(gx).__name__))
+                raise BackwardResultError(
+                    f"{func.label}.backward returned a {actual} gradient for input {j}, which "
+                    f"is an integer input (dtype {_dtype_name(node.dtype)}) and has no "
+                    "gradient; return None for it"
+                )
+        picked = tuple([gxs[i] for i in target_indexes])
+    else:
+        plural = "input" if n_inputs == 1 else "inputs"
+        hint = ""
+        if len(gxs) > n_inputs:
+            hint = (
+                " Values held as attributes (such as weights set in __init__) are not inputs: "
+                "pass every array that needs a gradient as an input, e.g. f(x, W, b), or return "
+                "fewer gradients."
+            )
+        raise BackwardResultError(
+            f"{func.label}.backward returned {len(gxs)} gradients, but {func.label} has "
+            f"{n_inputs} {plural} (of which {len(target_indexes)} need a gradient, indexes "
+            f"{list(target_indexes)}). Return one gradient (or None) per input, in order.{hint}"
+        )
+
+    result: list[Variable | None] = []
+    for i, gx in zip(target_indexes, picked, strict=True):
+        if gx is None:
+            result.append(None)
+            continue
+        if type(gx) is not Variable:
+            if isinstance(gx, Variable):
+                pass
+            elif is_array(gx):
+                gx = _new_variable(gx)
+            else:
+                raise BackwardResultError(
+                    f"{func.label}.backward returned a {type(gx).__name__} as the gradient of "
+                    f"input {i}; return a Variable or an array"
+                )
+        node = in_nodes[i]
+        gd = gx._data
+        if gd.shape != node.shape:
+            raise BackwardResultError(
+                f"{func.label}.backward returned a gradient of shape {gd.shape} for input {i}, "
+                f"whose shape is {node.shape}; a gradient has its input's shape (sum over "
+                "broadcast dimensions, e.g. with gradkit.arithmetic.sum_to)"
+            )
+        if gd.device != node.device:
+            raise BackwardResultError(
+                f"{func.label}.backward returned a gradient on device {gd.device} for input "
+                f"{i}, which is on {node.device}; create arrays with device=x.device"
+            )
+        if gd.dtype != node.dtype:
+            raise BackwardResultError(
+                f"{func.label}.backward returned a gradient of dtype {_dtype_name(gd.dtype)} "
+                f"for input {i}, whose dtype is {_dtype_name(node.dtype)}; a gradient has its "
+                "input's dtype (cast with astype, and create arrays with dtype=x.dtype)"
+            )
+        if debug:
+            xp = get_array_module(gd)
+            if not bool(xp.all(xp.isfinite(gd))):
+                raise NumericalInstabilityError(
+                    f"{func.label}.backward produced NaN or Inf in the gradient of input {i} "
+                    f"(shape {gd.shape}); config.debug is on"
+                )
+        result.append(gx)
+    return result
