@@ -10,12 +10,15 @@ cast to the other's dtype, as a constant.
 from __future__ import annotations
 
 import math
+import operator
+from collections.abc import Callable
 from typing import Any
 
 import numpy
 
 from gradkit.arithmetic.broadcast import sum_to
 from gradkit.backend import get_array_module
+from gradkit.config import config
 from gradkit.function_node import FunctionNode
 from gradkit.variable import Variable, _dtype_name, is_float_dtype
 
@@ -51,6 +54,8 @@ __all__ = [
 ]
 
 _SCALAR_TYPES = (int, float, bool, numpy.number, numpy.bool_)
+_ndarray = numpy.ndarray
+_new_variable = Variable._from_array
 
 
 def _is_scalar(x: Any) -> bool:
@@ -326,26 +331,71 @@ class ConstantPow(FunctionNode):
 
 
 # ----------------------------------------------------------------------------- wrappers
-def add(x: Any, y: Any) -> Variable:
-    """``x + y``; either operand may be a Variable, an array or a scalar."""
-    if _is_scalar(y):
-        return AddConstant(_scalar(y)).apply((x,))[0]
-    if _is_scalar(x):
-        return AddConstant(_scalar(x)).apply((y,))[0]
-    if x.dtype is not y.dtype:
-        x, y = _match_dtypes("add", x, y)
-    return Add().apply((x, y))[0]
+def _wrap(result: Any) -> Variable:
+    # NumPy returns scalars for 0-d results; the engine deals in arrays only.
+    if type(result) is not _ndarray:
+        result = numpy.asarray(result)
+    return _new_variable(result)
 
 
-def sub(x: Any, y: Any) -> Variable:
-    """``x - y``."""
-    if _is_scalar(y):
-        return AddConstant(-_scalar(y)).apply((x,))[0]
-    if _is_scalar(x):
-        return SubFromConstant(_scalar(x)).apply((y,))[0]
-    if x.dtype is not y.dtype:
-        x, y = _match_dtypes("sub", x, y)
-    return Sub().apply((x, y))[0]
+def _binary(
+    name: str,
+    array_op: Callable[[Any, Any], Any],
+    node_cls: type[FunctionNode],
+    right_constant: Callable[[Any], FunctionNode],
+    left_constant: Callable[[Any], FunctionNode],
+) -> Callable[[Any, Any], Variable]:
+    """Build the functional wrapper of a binary op.
+
+    With backprop off (first-order backward passes, no_backprop_mode) and NumPy arrays, the
+    result is computed directly: no graph node is built at all. This is the engine's hottest
+    path, so it is kept free of further calls.
+    """
+
+    def op(x: Any, y: Any) -> Variable:
+        ty = type(y)
+        if ty is float or ty is int or isinstance(y, _SCALAR_TYPES):
+            y = _scalar(y)
+            if type(x) is Variable and not config.enable_backprop:
+                data = x._data
+                if type(data) is _ndarray:
+                    return _wrap(array_op(data, y))
+            return right_constant(y).apply((x,))[0]
+        tx = type(x)
+        if tx is float or tx is int or isinstance(x, _SCALAR_TYPES):
+            x = _scalar(x)
+            if ty is Variable and not config.enable_backprop:
+                data = y._data
+                if type(data) is _ndarray:
+                    return _wrap(array_op(x, data))
+            return left_constant(x).apply((y,))[0]
+        if tx is Variable and ty is Variable and not config.enable_backprop:
+            a = x._data
+            b = y._data
+            if type(a) is _ndarray and type(b) is _ndarray and a.dtype is b.dtype:
+                return _wrap(array_op(a, b))
+        if x.dtype is not y.dtype:
+            x, y = _match_dtypes(name, x, y)
+        return node_cls().apply((x, y))[0]
+
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
+def _negated_add(c: Any) -> FunctionNode:
+    return AddConstant(-c)
+
+
+add = _binary("add", operator.add, Add, AddConstant, AddConstant)
+add.__doc__ = """``x + y``; either operand may be a Variable, an array or a scalar."""
+sub = _binary("sub", operator.sub, Sub, _negated_add, SubFromConstant)
+sub.__doc__ = """``x - y``; either operand may be a Variable, an array or a scalar."""
+mul = _binary("mul", operator.mul, Mul, MulConstant, MulConstant)
+mul.__doc__ = """``x * y``; either operand may be a Variable, an array or a scalar."""
+div = _binary("div", operator.truediv, Div, DivByConstant, DivFromConstant)
+div.__doc__ = """``x / y``; either operand may be a Variable, an array or a scalar."""
+pow = _binary("pow", operator.pow, Pow, PowConstant, ConstantPow)  # noqa: A001
+pow.__doc__ = """``x ** y``; either operand may be a Variable, an array or a scalar."""
 
 
 def rsub(x: Any, y: Any) -> Variable:
@@ -353,57 +403,26 @@ def rsub(x: Any, y: Any) -> Variable:
     return sub(y, x)
 
 
-def mul(x: Any, y: Any) -> Variable:
-    """``x * y``."""
-    if _is_scalar(y):
-        return MulConstant(_scalar(y)).apply((x,))[0]
-    if _is_scalar(x):
-        return MulConstant(_scalar(x)).apply((y,))[0]
-    if x.dtype is not y.dtype:
-        x, y = _match_dtypes("mul", x, y)
-    return Mul().apply((x, y))[0]
-
-
-def div(x: Any, y: Any) -> Variable:
-    """``x / y``."""
-    if _is_scalar(y):
-        return DivByConstant(_scalar(y)).apply((x,))[0]
-    if _is_scalar(x):
-        return DivFromConstant(_scalar(x)).apply((y,))[0]
-    if x.dtype is not y.dtype:
-        x, y = _match_dtypes("div", x, y)
-    return Div().apply((x, y))[0]
-
-
 def rdiv(x: Any, y: Any) -> Variable:
     """``y / x`` (the reflected operator)."""
     return div(y, x)
 
 
+def rpow(x: Any, y: Any) -> Variable:
+    """``y ** x`` (the reflected operator)."""
+    return pow(y, x)
+
+
 def neg(x: Any) -> Variable:
     """``-x``."""
+    if type(x) is Variable and not config.enable_backprop and type(x._data) is _ndarray:
+        return _wrap(-x._data)
     return Neg().apply((x,))[0]
 
 
 def absolute(x: Any) -> Variable:
     """``|x|`` elementwise."""
     return Absolute().apply((x,))[0]
-
-
-def pow(x: Any, y: Any) -> Variable:
-    """``x ** y``."""
-    if _is_scalar(y):
-        return PowConstant(_scalar(y)).apply((x,))[0]
-    if _is_scalar(x):
-        return ConstantPow(_scalar(x)).apply((y,))[0]
-    if x.dtype is not y.dtype:
-        x, y = _match_dtypes("pow", x, y)
-    return Pow().apply((x, y))[0]
-
-
-def rpow(x: Any, y: Any) -> Variable:
-    """``y ** x`` (the reflected operator)."""
-    return pow(y, x)
 
 
 def exp(x: Any) -> Variable:
