@@ -8,9 +8,11 @@ soon as their creator has used them, unless ``retain_grad`` asks to keep them.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Sequence
+from heapq import heappop, heappush
 from typing import Any
+
+import numpy
 
 from gradkit.backend import get_array_module, is_array
 from gradkit.config import config
@@ -20,6 +22,8 @@ from gradkit.variable import Variable, VariableNode, _dtype_name, is_float_dtype
 __all__ = ["backward", "grad"]
 
 _new_variable = Variable._from_array
+_ndarray = numpy.ndarray
+_SINGLE_TARGET = (0,)
 
 
 def backward(
@@ -48,7 +52,7 @@ def backward(
     outputs, initial = _initial_grads(outputs, grad_outputs, "backward")
     root_nodes = [out.node for out in outputs]
     for out, node in zip(outputs, root_nodes, strict=True):
-        if node.creator is None and node.unchained:
+        if node.creator is None and getattr(node, "unchained", False):
             raise GraphError(
                 f"{out._describe()} was unchained (unchain()/unchain_backward()), so it has no "
                 "graph to backpropagate through. Run the forward pass again to build a new graph."
@@ -179,7 +183,7 @@ def _backprop(
         creator = node.creator
         if creator is not None and id(creator) not in pushed:
             pushed.add(id(creator))
-            heapq.heappush(heap, (-creator.rank, counter, creator))
+            heappush(heap, (-creator.rank, counter, creator))
             counter += 1
 
     keep = targets if targets is not None else ()
@@ -188,42 +192,61 @@ def _backprop(
     config.enable_backprop = enable_double_backprop
     try:
         while heap:
-            func = heapq.heappop(heap)[2]
+            func = heappop(heap)[2]
             in_nodes = func.inputs
             if in_nodes is None:
                 raise GraphError(
                     f"backward reached {func.label}, whose graph was released by unchain() or "
                     "unchain_backward(). Run the forward pass again to build a new graph."
                 )
-            gys = []
-            missing = False
-            for ref in func.outputs:
-                out_node = ref()
-                if out_node is None:
-                    gys.append(None)
-                    missing = True
-                    continue
-                if out_node in keep:
-                    g = grads.get(out_node)
-                else:
-                    g = grads.pop(out_node, None)
-                if retain_grad and g is not None:
-                    var = out_node.variable_ref()
-                    if var is not None:
-                        prev = var._grad_var
-                        var._grad_var = g if prev is None else prev + g
+            out_refs = func.outputs
+            if len(out_refs) == 1:  # the common case, without the general loop
+                out_node = out_refs[0]()
+                g = None
+                if out_node is not None:
+                    g = grads.get(out_node) if out_node in keep else grads.pop(out_node, None)
                 if g is None:
-                    missing = True
-                gys.append(g)
-            if missing:
-                gys = _fill_zeros(func, gys)
+                    continue  # nothing reached this function's only output
+                if retain_grad:
+                    _retain(out_node, g)
+                gys = (g,)
+            else:
+                gys = _output_grads(func, out_refs, grads, keep, retain_grad)
 
-            target_indexes = tuple([i for i, n in enumerate(in_nodes) if n.requires_grad])
-            if not target_indexes:
-                continue
-            gxs = func.backward(target_indexes, tuple(gys))
-            gxs = _check_gradients(func, in_nodes, target_indexes, gxs, debug)
-            for i, gx in zip(target_indexes, gxs, strict=True):
+            if len(in_nodes) == 1:
+                if not in_nodes[0].requires_grad:
+                    continue
+                target_indexes = _SINGLE_TARGET
+            else:
+                target_indexes = tuple([i for i, n in enumerate(in_nodes) if n.requires_grad])
+                if not target_indexes:
+                    continue
+            gxs = func.backward(target_indexes, gys)
+
+            # Fast acceptance of the common case: one well-formed gradient for one target.
+            gx = None
+            if type(gxs) is tuple and len(gxs) == 1 and len(target_indexes) == 1:
+                gx = gxs[0]
+                if type(gx) is Variable and not debug:
+                    node = in_nodes[target_indexes[0]]
+                    gd = gx._data
+                    if (
+                        gd.shape != node.shape
+                        or gd.dtype is not node.dtype
+                        or (type(gd) is not _ndarray and gd.device != node.device)
+                    ):
+                        gx = None
+                else:
+                    gx = None
+            if gx is None:
+                pairs = zip(
+                    target_indexes,
+                    _check_gradients(func, in_nodes, target_indexes, gxs, debug),
+                    strict=True,
+                )
+            else:
+                pairs = ((target_indexes[0], gx),)
+            for i, gx in pairs:
                 if gx is None:
                     continue
                 node = in_nodes[i]
@@ -232,11 +255,38 @@ def _backprop(
                 creator = node.creator
                 if creator is not None and id(creator) not in pushed:
                     pushed.add(id(creator))
-                    heapq.heappush(heap, (-creator.rank, counter, creator))
+                    heappush(heap, (-creator.rank, counter, creator))
                     counter += 1
     finally:
         config.enable_backprop = old_enable_backprop
     return grads
+
+
+def _retain(out_node: VariableNode, g: Variable) -> None:
+    """Store ``g`` on the live Variable of ``out_node`` (retain_grad)."""
+    var = out_node.variable_ref()
+    if var is not None:
+        prev = var._grad_var
+        var._grad_var = g if prev is None else prev + g
+
+
+def _output_grads(
+    func: Any, out_refs: Any, grads: dict[VariableNode, Variable], keep: Any, retain_grad: bool
+) -> tuple[Variable, ...]:
+    """Collect (and free, unless kept) the gradients of a multi-output function's outputs."""
+    gys: list[Variable | None] = []
+    missing = False
+    for ref in out_refs:
+        out_node = ref()
+        g = None
+        if out_node is not None:
+            g = grads.get(out_node) if out_node in keep else grads.pop(out_node, None)
+            if retain_grad and g is not None:
+                _retain(out_node, g)
+        if g is None:
+            missing = True
+        gys.append(g)
+    return tuple(_fill_zeros(func, gys) if missing else gys)
 
 
 def _fill_zeros(func: Any, gys: list[Variable | None]) -> list[Variable]:

@@ -134,6 +134,36 @@ class FunctionNode:
         The graph is recorded when backprop is enabled and some input requires a gradient;
         otherwise no node is built at all.
         """
+        # Fast path: one NumPy Variable in, one NumPy array out (most ops, most of the time).
+        # Anything unusual falls through to the general path below, which validates fully.
+        if len(inputs) == 1:
+            x = inputs[0]
+            if type(x) is Variable:
+                d = x._data
+                if type(d) is _ndarray:
+                    outputs = self.forward((d,))
+                    if type(outputs) is tuple and len(outputs) == 1:
+                        y = outputs[0]
+                        if type(y) is _ndarray and not config.debug:
+                            var = _new_variable(y)
+                            if not (x._requires_grad and config.enable_backprop):
+                                return (var,)
+                            node = x._node
+                            if node is None:
+                                node = x._node = VariableNode(x, None, 0, True, d)
+                            self.inputs = (node,)
+                            rank = self.rank = node.generation
+                            if self._input_indexes_to_retain is not None:
+                                node.data = d
+                            out = var._node = VariableNode(var, self, rank + 1, True, y)
+                            if not is_float_dtype(y.dtype):
+                                out.requires_grad = False
+                            self.outputs = (weakref.ref(out),)
+                            if self._output_indexes_to_retain is not None:
+                                self._retained_output_data = (y,)
+                            return (var,)
+                    return self._finish(inputs, [d], outputs, x._requires_grad)
+
         in_data = []
         requires_grad = False
         first_type = None
@@ -157,9 +187,12 @@ class FunctionNode:
             in_data.append(d)
         if mixed or (first_type is not _ndarray and len(in_data) > 1):
             self._check_devices(in_data)
+        return self._finish(inputs, in_data, self.forward(tuple(in_data)), requires_grad)
 
-        outputs = self.forward(tuple(in_data))
-
+    def _finish(
+        self, inputs: Any, in_data: list[Any], outputs: Any, requires_grad: bool
+    ) -> tuple[Variable, ...]:
+        """Validate forward's result and record the graph (the general path of apply)."""
         if type(outputs) is not tuple:
             outputs = self._fix_forward_result(outputs)
         for y in outputs:
@@ -172,7 +205,6 @@ class FunctionNode:
         if not (requires_grad and config.enable_backprop):
             return tuple([_new_variable(y) for y in outputs])
 
-        # Record the graph.
         rank = 0
         in_nodes = []
         for x in inputs:

@@ -75,7 +75,7 @@ class VariableNode:
         self.shape = data.shape
         self.dtype = data.dtype
         self.device = data.device
-        self.unchained = False
+        # ``unchained`` is set only by unchain(); read it with getattr(node, "unchained", False).
 
     def get_variable(self) -> Variable:
         """The Variable of this node: the live one if it still holds the retained array,

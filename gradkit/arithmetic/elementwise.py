@@ -355,7 +355,8 @@ def _binary(
     def op(x: Any, y: Any) -> Variable:
         ty = type(y)
         if ty is float or ty is int or isinstance(y, _SCALAR_TYPES):
-            y = _scalar(y)
+            if ty is not float and ty is not int:
+                y = _scalar(y)
             if type(x) is Variable and not config.enable_backprop:
                 data = x._data
                 if type(data) is _ndarray:
@@ -363,7 +364,8 @@ def _binary(
             return right_constant(y).apply((x,))[0]
         tx = type(x)
         if tx is float or tx is int or isinstance(x, _SCALAR_TYPES):
-            x = _scalar(x)
+            if tx is not float and tx is not int:
+                x = _scalar(x)
             if ty is Variable and not config.enable_backprop:
                 data = y._data
                 if type(data) is _ndarray:
@@ -394,7 +396,7 @@ mul = _binary("mul", operator.mul, Mul, MulConstant, MulConstant)
 mul.__doc__ = """``x * y``; either operand may be a Variable, an array or a scalar."""
 div = _binary("div", operator.truediv, Div, DivByConstant, DivFromConstant)
 div.__doc__ = """``x / y``; either operand may be a Variable, an array or a scalar."""
-pow = _binary("pow", operator.pow, Pow, PowConstant, ConstantPow)  # noqa: A001
+pow = _binary("pow", operator.pow, Pow, PowConstant, ConstantPow)
 pow.__doc__ = """``x ** y``; either operand may be a Variable, an array or a scalar."""
 
 
