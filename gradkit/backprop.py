@@ -190,9 +190,18 @@ def _backprop(
     debug = config.debug
     old_enable_backprop = config.enable_backprop
     config.enable_backprop = enable_double_backprop
+    # ``ready`` holds the next function when it is the only one pending (a chain), which
+    # spares the heap; as soon as a second one is pending, both go through the heap.
+    ready = None
     try:
-        while heap:
-            func = heappop(heap)[2]
+        while True:
+            if ready is not None:
+                func = ready
+                ready = None
+            elif heap:
+                func = heappop(heap)[2]
+            else:
+                break
             in_nodes = func.inputs
             if in_nodes is None:
                 raise GraphError(
@@ -255,6 +264,13 @@ def _backprop(
                 creator = node.creator
                 if creator is not None and id(creator) not in pushed:
                     pushed.add(id(creator))
+                    if ready is None and not heap:
+                        ready = creator
+                        continue
+                    if ready is not None:
+                        heappush(heap, (-ready.rank, counter, ready))
+                        counter += 1
+                        ready = None
                     heappush(heap, (-creator.rank, counter, creator))
                     counter += 1
     finally:
