@@ -1,0 +1,40 @@
+"""gradkit.check: numerical differentiation and the gradient checks (no pytest needed).
+
+Usable from a script, a notebook, unittest, pytest or the CLI. Every check returns a
+:class:`CheckResult` and, unless told otherwise, raises :class:`GradientCheckError` (an
+``AssertionError`` carrying the result) when it fails.
+"""
+
+from __future__ import annotations
+
+from gradkit.check.result import (
+    SUBCHECKS,
+    CheckResult,
+    GradientCheckError,
+    InputReport,
+    Status,
+    WorstElement,
+)
+from gradkit.check.tolerance import (
+    DEFAULT_EPS,
+    DEFAULT_TOLERANCES,
+    TolerancePolicy,
+    dtype_name,
+    eps_for,
+    tolerance_for,
+)
+
+__all__ = [
+    "CheckResult",
+    "InputReport",
+    "WorstElement",
+    "GradientCheckError",
+    "Status",
+    "SUBCHECKS",
+    "TolerancePolicy",
+    "DEFAULT_TOLERANCES",
+    "DEFAULT_EPS",
+    "tolerance_for",
+    "eps_for",
+    "dtype_name",
+]
