@@ -16,6 +16,7 @@ import numpy
 
 from gradkit.backend import get_array_module, is_array
 from gradkit.config import config
+from gradkit.device import device_name, get_device_from_array
 from gradkit.exceptions import BackwardResultError, GraphError, NumericalInstabilityError
 from gradkit.variable import Variable, VariableNode, _dtype_name, is_float_dtype
 
@@ -150,6 +151,12 @@ def _initial_grads(
         if not isinstance(g, Variable):
             g = Variable(g, requires_grad=False) if g is not None else None
         gd = g._data
+        if get_device_from_array(gd) != out.device:
+            raise ValueError(
+                f"{caller}(): the initial gradient of outputs[{i}] is on device "
+                f"{get_device_from_array(gd)}, but the output is on {out.device}; send it "
+                f"there first, e.g. gradkit.get_device('{out.device}').send(g)"
+            )
         if gd.shape != out._data.shape or gd.dtype != out._data.dtype:
             raise ValueError(
                 f"{caller}(): the initial gradient of outputs[{i}] has shape {gd.shape} and dtype "
@@ -163,7 +170,10 @@ def _initial_grads(
 def _accumulate(prev: Variable, g: Variable, double: bool) -> Variable:
     if double:
         return prev + g
-    return _new_variable(prev._data + g._data)
+    total = prev._data + g._data
+    if isinstance(total, numpy.generic):  # NumPy gives scalars for 0-d sums
+        total = numpy.asarray(total)
+    return _new_variable(total)
 
 
 def _backprop(
@@ -283,7 +293,8 @@ def _retain(out_node: VariableNode, g: Variable) -> None:
     var = out_node.variable_ref()
     if var is not None:
         prev = var._grad_var
-        var._grad_var = g if prev is None else prev + g
+        # ``prev is g``: a root whose grad already is the initial gradient; don't count it twice.
+        var._grad_var = g if prev is None or prev is g else prev + g
 
 
 def _output_grads(
@@ -388,8 +399,9 @@ def _check_gradients(
             )
         if gd.device != node.device:
             raise BackwardResultError(
-                f"{func.label}.backward returned a gradient on device {gd.device} for input "
-                f"{i}, which is on {node.device}; create arrays with device=x.device"
+                f"{func.label}.backward returned a gradient on device "
+                f"{get_device_from_array(gd)} for input {i}, which is on "
+                f"{device_name(node.device)}; create arrays with device=x.device"
             )
         if gd.dtype != node.dtype:
             raise BackwardResultError(

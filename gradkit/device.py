@@ -25,6 +25,7 @@ __all__ = [
     "get_device",
     "get_device_from_array",
     "gpu_available",
+    "device_name",
 ]
 
 
@@ -200,3 +201,15 @@ def get_device_from_array(array: Any) -> Device:
     if "cupy" in module:
         return GpuDevice(array.device.id)
     return _CPU
+
+
+def device_name(native: Any) -> str:
+    """gradkit's name ("cpu", "strict", "gpu:N") for a namespace's own device object."""
+    if isinstance(native, str):
+        return "cpu" if native == "cpu" else native
+    module = type(native).__module__
+    if module.startswith("array_api_strict"):
+        return "strict" if native == _STRICT.native else "strict:host"
+    if module.startswith("cupy"):
+        return f"gpu:{native.id}"
+    return str(native)

@@ -30,7 +30,12 @@ import numpy
 
 from gradkit.backend import get_array_module, is_array
 from gradkit.config import config
-from gradkit.exceptions import DeviceMismatchError, ForwardResultError, NumericalInstabilityError
+from gradkit.exceptions import (
+    DeviceMismatchError,
+    ForwardResultError,
+    GraphError,
+    NumericalInstabilityError,
+)
 from gradkit.variable import Variable, VariableNode, _dtype_name, is_float_dtype
 
 __all__ = ["FunctionNode"]
@@ -90,7 +95,7 @@ class FunctionNode:
         """The retained inputs, as Variables connected to the graph."""
         indexes = self._input_indexes_to_retain
         if indexes is None or self.inputs is None:
-            raise ValueError(
+            raise GraphError(
                 f"{self.label}.get_retained_inputs(): no input was retained; call "
                 "self.retain_inputs((0, ...)) in forward for the inputs backward uses"
             )
@@ -101,7 +106,7 @@ class FunctionNode:
         """The retained outputs, as Variables connected to the graph."""
         indexes = self._output_indexes_to_retain
         if indexes is None or self.outputs is None:
-            raise ValueError(
+            raise GraphError(
                 f"{self.label}.get_retained_outputs(): no output was retained; call "
                 "self.retain_outputs((0, ...)) in forward for the outputs backward uses"
             )
@@ -147,6 +152,9 @@ class FunctionNode:
                         if type(y) is _ndarray and not config.debug:
                             var = _new_variable(y)
                             if not (x._requires_grad and config.enable_backprop):
+                                # An output needs a gradient only if an input does.
+                                if not x._requires_grad or y.dtype.kind not in "fc":
+                                    var._requires_grad = False
                                 return (var,)
                             node = x._node
                             if node is None:
@@ -203,7 +211,10 @@ class FunctionNode:
             self._check_finite_outputs(outputs)
 
         if not (requires_grad and config.enable_backprop):
-            return tuple([_new_variable(y) for y in outputs])
+            # An output needs a gradient only if an input does (and it is floating).
+            return tuple(
+                [_new_variable(y, requires_grad and is_float_dtype(y.dtype)) for y in outputs]
+            )
 
         rank = 0
         in_nodes = []
@@ -279,8 +290,8 @@ class FunctionNode:
             return tuple(outputs)
         hint = "`return y,` (note the comma)" if is_array(outputs) else "`return (y,)`"
         raise ForwardResultError(
-            f"{self.label}.forward returned a {type(outputs).__name__}; it must return a "
-            f"tuple of arrays, e.g. {hint}"
+            f"{self.label}.forward returned a value of type {type(outputs).__name__}; it must "
+            f"return a tuple of arrays, e.g. {hint}"
         )
 
     def _check_outputs(self, outputs: tuple[Any, ...]) -> tuple[Any, ...]:

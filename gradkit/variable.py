@@ -215,6 +215,12 @@ class Variable:
     def _check_grad(self, g: Any) -> None:
         if not is_array(g):
             raise TypeError(f"a gradient must be an array; got {type(g).__name__}")
+        if self._data is not None and get_device_from_array(g) != self.device:
+            raise ValueError(
+                f"gradient on device {get_device_from_array(g)} does not fit "
+                f"{self._describe()} on device {self.device}; send it there first, e.g. "
+                f"gradkit.get_device('{self.device}').send(g)"
+            )
         if self._data is not None and (g.shape != self._data.shape or g.dtype != self._data.dtype):
             raise ValueError(
                 f"gradient of shape {g.shape} and dtype {_dtype_name(g.dtype)} does not fit "
@@ -359,7 +365,10 @@ class Variable:
             self._data = dev.send(self._data)
         if self._grad_var is not None:
             self._grad_var = Variable._from_array(dev.send(self._grad_var._data))
-        self._node = None
+        if self._node is not None:
+            # Graphs built before the move keep their node but no longer feed this variable.
+            self._node.variable_ref = None
+            self._node = None
         return self
 
     # ------------------------------------------------------------------ Python protocols

@@ -331,11 +331,11 @@ class ConstantPow(FunctionNode):
 
 
 # ----------------------------------------------------------------------------- wrappers
-def _wrap(result: Any) -> Variable:
+def _wrap(result: Any, requires_grad: bool) -> Variable:
     # NumPy returns scalars for 0-d results; the engine deals in arrays only.
     if type(result) is not _ndarray:
         result = numpy.asarray(result)
-    return _new_variable(result)
+    return _new_variable(result, requires_grad)
 
 
 def _binary(
@@ -360,7 +360,7 @@ def _binary(
             if type(x) is Variable and not config.enable_backprop:
                 data = x._data
                 if type(data) is _ndarray:
-                    return _wrap(array_op(data, y))
+                    return _wrap(array_op(data, y), x._requires_grad)
             return right_constant(y).apply((x,))[0]
         tx = type(x)
         if tx is float or tx is int or isinstance(x, _SCALAR_TYPES):
@@ -369,13 +369,13 @@ def _binary(
             if ty is Variable and not config.enable_backprop:
                 data = y._data
                 if type(data) is _ndarray:
-                    return _wrap(array_op(x, data))
+                    return _wrap(array_op(x, data), y._requires_grad)
             return left_constant(x).apply((y,))[0]
         if tx is Variable and ty is Variable and not config.enable_backprop:
             a = x._data
             b = y._data
             if type(a) is _ndarray and type(b) is _ndarray and a.dtype is b.dtype:
-                return _wrap(array_op(a, b))
+                return _wrap(array_op(a, b), x._requires_grad or y._requires_grad)
         if x.dtype is not y.dtype:
             x, y = _match_dtypes(name, x, y)
         return node_cls().apply((x, y))[0]
@@ -418,7 +418,7 @@ def rpow(x: Any, y: Any) -> Variable:
 def neg(x: Any) -> Variable:
     """``-x``."""
     if type(x) is Variable and not config.enable_backprop and type(x._data) is _ndarray:
-        return _wrap(-x._data)
+        return _wrap(-x._data, x._requires_grad)
     return Neg().apply((x,))[0]
 
 

@@ -103,7 +103,12 @@ class GetItemGrad(FunctionNode):
         gx = xp.zeros(self.in_shape, dtype=gy.dtype, device=gy.device)
         if self.advanced:  # repeated indices must add up
             return (backend_function("scatter_add", xp)(gx, self.index, gy),)
-        gx[self.index] = gy
+        index = self.index
+        if any(part is None for part in index):
+            # Setitem takes no new axes: drop them from the index and from the gradient.
+            index = tuple([part for part in index if part is not None])
+            gy = xp.reshape(gy, gx[index].shape)
+        gx[index] = gy
         return (gx,)
 
     def backward(self, target_input_indexes, grad_outputs):
