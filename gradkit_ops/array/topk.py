@@ -1,0 +1,42 @@
+r"""topk: the ``k`` largest (or smallest) elements along an axis, and their indices.
+
+The values are a ``take_along_axis`` of the input at the indices, so
+:math:`\partial L / \partial x_{i_j} = \partial L / \partial y_j` for the selected elements
+and zero for the others. Ties at the selection boundary are kinks. The indices are integers
+with no gradient.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gradkit import Variable
+from gradkit_ops.array._index import normalize_axis_index
+from gradkit_ops.array.sort import sorting_indices
+from gradkit_ops.array.take_along_axis import TakeAlongAxis
+
+__all__ = ["topk"]
+
+
+def topk(x: Any, k: int, axis: int = -1, largest: bool = True) -> tuple[Variable, Variable]:
+    """The ``k`` largest (``largest=True``) or smallest elements of ``x`` along ``axis``,
+    sorted from the most extreme, as ``(values, indices)``. Ties keep their order.
+
+    >>> import numpy as np
+    >>> from gradkit_ops.array import topk
+    >>> values, indices = topk(np.array([1.0, 4.0, 2.0, 3.0]), 2)
+    >>> values.array, indices.array
+    (array([4., 3.]), array([1, 3]))
+    """
+    if x.ndim == 0:
+        raise ValueError("topk: needs an array of at least 1 dimension")
+    axis = normalize_axis_index(axis, x.ndim, "topk")
+    n = x.shape[axis]
+    k = int(k)
+    if not 0 <= k <= n:
+        raise ValueError(f"topk: k={k} is out of range for an axis of length {n}")
+    data = x.array if isinstance(x, Variable) else x
+    order = sorting_indices(data, axis, bool(largest), True)
+    index = order[(*((slice(None),) * axis), slice(0, k), Ellipsis)]
+    values = TakeAlongAxis(index, axis).apply((x,))[0]
+    return values, Variable(index, requires_grad=False)

@@ -1,0 +1,108 @@
+r"""var and std over axes, with ``ddof`` (delta degrees of freedom).
+
+.. math:: \bar x = \frac{1}{n} \sum_i x_i, \qquad
+          v = \frac{1}{n - \mathrm{ddof}} \sum_i (x_i - \bar x)^2, \qquad s = \sqrt{v}
+
+.. math:: \frac{\partial v}{\partial x_i} = \frac{2 (x_i - \bar x)}{n - \mathrm{ddof}}, \qquad
+          \frac{\partial s}{\partial x_i} = \frac{x_i - \bar x}{(n - \mathrm{ddof})\, s}
+
+(the :math:`\sum_i (x_i - \bar x) = 0` term of the mean drops out). The gradients are written
+with differentiable ops on the retained input (and, for ``std``, output), so higher orders
+follow. ``std`` is not differentiable where all the reduced elements are equal (``s = 0``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gradkit import FunctionNode, Variable, get_array_module
+from gradkit.arithmetic import div, mul, sub
+from gradkit_ops.reduction._axes import expand_to_input, reduced_axes, reduced_size
+from gradkit_ops.reduction.mean import mean
+
+__all__ = ["Var", "Std", "var", "std"]
+
+
+class _Moment(FunctionNode):
+    _name = ""
+
+    def __init__(self, axes: tuple[int, ...], keepdims: bool, ddof: float) -> None:
+        self.axes = axes
+        self.keepdims = keepdims
+        self.ddof = ddof
+
+    def forward(self, inputs: tuple[Any, ...]) -> tuple[Any, ...]:
+        (x,) = inputs
+        self.retain_inputs((0,))
+        if self._name == "std":
+            self.retain_outputs((0,))
+        xp = get_array_module(x)
+        fn = getattr(xp, self._name)
+        return (fn(x, axis=self.axes, correction=self.ddof, keepdims=self.keepdims),)
+
+    def _centered(self) -> tuple[Variable, tuple[int, ...], float]:
+        (x,) = self.get_retained_inputs()
+        shape = tuple(x.shape)
+        dof = reduced_size(shape, self.axes) - self.ddof
+        return sub(x, mean(x, self.axes, keepdims=True)), shape, dof
+
+
+class Var(_Moment):
+    """The variance over ``axes`` (a sorted tuple of non-negative axes)."""
+
+    _name = "var"
+
+    def backward(
+        self, target_input_indexes: tuple[int, ...], grad_outputs: tuple[Variable, ...]
+    ) -> tuple[Variable, ...]:
+        centered, shape, dof = self._centered()
+        gy = expand_to_input(grad_outputs[0], shape, self.axes, self.keepdims)
+        return (mul(gy, mul(centered, 2.0 / dof)),)
+
+
+class Std(_Moment):
+    """The standard deviation over ``axes`` (a sorted tuple of non-negative axes)."""
+
+    _name = "std"
+
+    def backward(
+        self, target_input_indexes: tuple[int, ...], grad_outputs: tuple[Variable, ...]
+    ) -> tuple[Variable, ...]:
+        centered, shape, dof = self._centered()
+        (s,) = self.get_retained_outputs()
+        gy = expand_to_input(grad_outputs[0], shape, self.axes, self.keepdims)
+        s = expand_to_input(s, shape, self.axes, self.keepdims)
+        return (div(mul(gy, centered), mul(s, float(dof))),)
+
+
+def var(
+    x: Any,
+    axis: int | tuple[int, ...] | None = None,
+    ddof: float = 0,
+    keepdims: bool = False,
+) -> Variable:
+    """The variance of ``x`` over ``axis`` (None: all axes), dividing by ``n - ddof``.
+
+    >>> import numpy as np
+    >>> from gradkit_ops.reduction import var
+    >>> var(np.array([1.0, 2.0, 3.0, 4.0]), ddof=1).array
+    array(1.66666667)
+    """
+    return Var(reduced_axes(axis, x.ndim), bool(keepdims), ddof).apply((x,))[0]
+
+
+def std(
+    x: Any,
+    axis: int | tuple[int, ...] | None = None,
+    ddof: float = 0,
+    keepdims: bool = False,
+) -> Variable:
+    """The standard deviation of ``x`` over ``axis`` (None: all axes), dividing by
+    ``n - ddof`` under the square root.
+
+    >>> import numpy as np
+    >>> from gradkit_ops.reduction import std
+    >>> std(np.array([1.0, 3.0])).array
+    array(1.)
+    """
+    return Std(reduced_axes(axis, x.ndim), bool(keepdims), ddof).apply((x,))[0]
