@@ -7,6 +7,8 @@ Usable from a script, a notebook, unittest, pytest or the CLI. Every check retur
 
 from __future__ import annotations
 
+from gradkit.check.backward import check_backward
+from gradkit.check.numerical import numerical_grad
 from gradkit.check.result import (
     SUBCHECKS,
     CheckResult,
@@ -25,6 +27,8 @@ from gradkit.check.tolerance import (
 )
 
 __all__ = [
+    "check_backward",
+    "numerical_grad",
     "CheckResult",
     "InputReport",
     "WorstElement",

@@ -1,0 +1,95 @@
+"""Tier 1: compare directional derivatives, analytic against numerical.
+
+For a direction ``d`` the analytic side is ``g . d`` (with ``g = J^T u`` from one backward
+pass) and the numerical side is the derivative of ``phi = u . f`` along ``d``. The two must
+agree within the tolerance carried along the direction,
+``sum_i |d_i| (atol * scale + rtol * |g_i|)``, plus the numerical error estimate. A bound
+built from per-element tolerances in this way cannot raise a false alarm on an op whose every
+gradient element is within tolerance, whatever the size of the input.
+
+A disagreement is first re-measured with steps 10 and 100 times smaller (float64 evaluation
+only): truncation error and a kink near the sample both vanish with the step, a bug does
+not. What still disagrees is a kink (the one-sided derivatives differ, or the function stops
+being finite near the sample) or a mismatch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy
+
+from gradkit.check.numerical import Probe
+
+__all__ = ["Judgement", "judge", "tolerance_along", "REFINEMENTS", "KINK_SHARE"]
+
+#: How many times a disagreement is re-measured with a 10x smaller step (float64 only).
+REFINEMENTS = 2
+#: A kink explains a disagreement when the one-sided derivatives differ by this share of it.
+KINK_SHARE = 0.1
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The comparison along one direction.
+
+    ``tol`` is the allowed difference (tolerance along the direction plus numerical error);
+    ``nondiff`` names why no verdict is possible (a kink, non-finite values), else ``None``.
+    """
+
+    ok: bool
+    analytic: float
+    numeric: float
+    tol: float
+    h: float
+    nondiff: str | None = None
+
+    @property
+    def mismatch(self) -> bool:
+        """Whether the gradient disagrees with the numerical derivative (a bug)."""
+        return not self.ok and self.nondiff is None
+
+
+def tolerance_along(direction: dict[int, numpy.ndarray], tolw: dict[int, numpy.ndarray]) -> float:
+    """``sum_i |d_i| * tolw_i`` over the slots of ``direction``."""
+    total = 0.0
+    for k, d in direction.items():
+        total += float(numpy.vdot(numpy.abs(d), tolw[k]))
+    return total
+
+
+def judge(
+    probe: Probe,
+    direction: dict[int, numpy.ndarray],
+    h: float,
+    grads: dict[int, numpy.ndarray],
+    tolw: dict[int, numpy.ndarray],
+    refine: bool = True,
+) -> Judgement:
+    """Compare ``grads . direction`` with the numerical derivative along ``direction``."""
+    tol = tolerance_along(direction, tolw)
+    levels = REFINEMENTS if refine and probe.eval_dtype == "float64" else 0
+    est = probe.derivative(direction, h, grads)
+    for level in range(levels + 1):
+        if est.finite and abs(est.analytic - est.value) <= tol + est.error:
+            return Judgement(True, est.analytic, est.value, tol + est.error, h)
+        if level == levels:
+            break
+        h /= 10
+        est = probe.derivative(direction, h, grads)
+    analytic = est.analytic if est.analytic is not None else float("nan")
+    if not est.finite:
+        return Judgement(
+            False, analytic, est.value, tol, h, "the function is not finite near the sample"
+        )
+    gap = abs(analytic - est.value)
+    if est.kink > KINK_SHARE * gap and est.kink > tol:
+        return Judgement(
+            False,
+            analytic,
+            est.value,
+            tol + est.error,
+            h,
+            f"one-sided derivatives differ by {est.kink:.3g} (a kink near the sample)",
+        )
+    return Judgement(False, analytic, est.value, tol + est.error, h)
