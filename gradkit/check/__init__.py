@@ -8,7 +8,9 @@ Usable from a script, a notebook, unittest, pytest or the CLI. Every check retur
 from __future__ import annotations
 
 from gradkit.check.backward import check_backward
+from gradkit.check.double_backward import check_double_backward
 from gradkit.check.numerical import numerical_grad
+from gradkit.check.resample import check_with_resampling
 from gradkit.check.result import (
     SUBCHECKS,
     CheckResult,
@@ -28,6 +30,8 @@ from gradkit.check.tolerance import (
 
 __all__ = [
     "check_backward",
+    "check_double_backward",
+    "check_with_resampling",
     "numerical_grad",
     "CheckResult",
     "InputReport",

@@ -449,7 +449,7 @@ class _Run:
             self.result(
                 Status.SKIPPED,
                 reason="double backward not supported (classic Function)",
-                message=str(exc).splitlines()[0],
+                message="double backward not supported (classic Function)",
             )
         )
 

@@ -84,7 +84,7 @@ def _settings(r: CheckResult) -> str:
 def render_text(r: CheckResult) -> str:
     """Render ``r`` as the short text report shown above."""
     lines = [_header(r)]
-    if not r.passed:
+    if r.status.value == "failed":
         # Inputs with localized errors first: that is where a reader looks.
         reports = sorted(r.inputs, key=lambda rep: (not rep.worst, rep.index))
         for rep in reports:

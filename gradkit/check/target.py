@@ -67,6 +67,7 @@ class Target:
         params: :class:`~gradkit.Parameter` objects that ``func`` uses.
         no_grads: per input, whether to leave it out of the gradient check.
         dtype: when given, floating inputs and parameters are cast to it.
+        names: names of the inputs in reports (default ``x0``, ``x1``...).
     """
 
     def __init__(
@@ -76,6 +77,7 @@ class Target:
         params: Sequence[Parameter] = (),
         no_grads: Sequence[bool] | None = None,
         dtype: Any = None,
+        names: Sequence[str] | None = None,
     ) -> None:
         if not callable(func):
             raise TypeError(f"func must be callable; got {type(func).__name__}")
@@ -114,13 +116,13 @@ class Target:
             name = dtype_name(dtype)
             slots = [cast_array(a, name) if is_float_dtype(a.dtype) else a for a in slots]
         self.arrays: list[Any] = slots
-        self.names = [f"x{i}" for i in range(self.n_inputs)] + [
-            p.name or f"param{j}" for j, p in enumerate(self.params)
-        ]
+        input_names = list(names) if names is not None else [f"x{i}" for i in range(self.n_inputs)]
+        self.names = input_names + [p.name or f"param{j}" for j, p in enumerate(self.params)]
         self.is_float = [is_float_dtype(a.dtype) for a in slots]
         ng = list(no_grads) if no_grads is not None else [False] * self.n_inputs
         ng += [False] * len(self.params)
         self.targets = [k for k, f in enumerate(self.is_float) if f and not ng[k]]
+        self._requires = [k in self.targets for k in range(len(slots))]
         devices = {get_device_from_array(a).name for a in slots}
         self.device = devices.pop() if len(devices) == 1 else ",".join(sorted(devices))
 
@@ -131,13 +133,22 @@ class Target:
         Whether a graph is recorded follows the engine's configuration, as for any call.
         """
         n = self.n_inputs
-        xs = [Variable._from_array(a, self.is_float[k]) for k, a in enumerate(arrays[:n])]
+        req = self._requires
+        xs = [Variable._from_array(a, req[k]) for k, a in enumerate(arrays[:n])]
         for p, a in zip(self.params, arrays[n:], strict=True):
             # The parameter's node holds its shape and dtype: a new array needs a new node.
             p._data = a
             p._node = None
         outs = as_output_tuple(self.func(*xs), self.label)
         return outs, xs + self.params
+
+    def call_variables(self) -> list[Variable]:
+        """Variables for the inputs (parameters hold the cast arrays), for a direct call."""
+        n = self.n_inputs
+        for p, a in zip(self.params, self.arrays[n:], strict=True):
+            p._data = a
+            p._node = None
+        return [Variable._from_array(a, self._requires[k]) for k, a in enumerate(self.arrays[:n])]
 
     def restore(self) -> None:
         """Give the parameters back their original arrays and graph nodes."""
