@@ -8,7 +8,7 @@ has (``reshape``, ``transpose``, ``broadcast_to``, ``getitem``) are re-exported 
 
 from __future__ import annotations
 
-from gradkit_ops.array.broadcast import broadcast_to
+from gradkit_ops.array.broadcast_to import broadcast_to
 from gradkit_ops.array.cast import cast
 from gradkit_ops.array.concat import concat, split, stack
 from gradkit_ops.array.diagonal import diagonal
