@@ -74,35 +74,42 @@ class Target:
     inferred: bool = False
     variant: bool = False
 
+    @property
+    def label(self) -> str:
+        """The op as reports name it: its qualified name (``Tanh``), with the spec's name
+        for one of several specs (``Sum[sum_axis]``)."""
+        label = getattr(self.obj, "__qualname__", self.name)
+        return f"{label}[{self.name}]" if self.variant else label
+
     def function(self) -> Callable[..., Any]:
         """A callable over Variables returning one Variable or a tuple of them; it builds a
-        fresh op for every call (from the class, the spec's kwargs or its factory)."""
+        fresh op for every call (from the class, the spec's kwargs or its factory). Its
+        ``__name__`` is :attr:`label`, so check reports name the op."""
         obj, kwargs, factory = self.obj, self.spec.kwargs, self.spec.factory
         if factory is not None:
 
-            def call_factory(*xs: Any) -> Any:
+            def call(*xs: Any) -> Any:
                 op = factory()
                 if isinstance(op, FunctionNode):
                     return _unwrap(op.apply(xs))
                 return op(*xs)
 
-            return call_factory
-        if inspect.isclass(obj) and issubclass(obj, FunctionNode):
+        elif inspect.isclass(obj) and issubclass(obj, FunctionNode):
 
-            def call_node(*xs: Any) -> Any:
+            def call(*xs: Any) -> Any:
                 return _unwrap(obj(**kwargs).apply(xs))
 
-            return call_node
-        if inspect.isclass(obj) and issubclass(obj, Function):
+        elif inspect.isclass(obj) and issubclass(obj, Function):
 
-            def call_function(*xs: Any) -> Any:
+            def call(*xs: Any) -> Any:
                 return obj(**kwargs)(*xs)
 
-            return call_function
+        else:
 
-        def call(*xs: Any) -> Any:
-            return obj(*xs, **kwargs)
+            def call(*xs: Any) -> Any:
+                return obj(*xs, **kwargs)
 
+        call.__name__ = call.__qualname__ = self.label
         return call
 
     @property
