@@ -14,6 +14,7 @@ from typing import Any
 import numpy
 
 from gradkit import FunctionNode, Variable, as_variable, get_array_module
+from gradkit.testing import Input, Skip, Unchecked, op_spec
 
 __all__ = ["Cast", "cast", "resolve_dtype"]
 
@@ -64,3 +65,39 @@ def cast(x: Any, dtype: Any) -> Variable:
     if x.dtype == target:
         return as_variable(x)
     return Cast(target).apply((x,))[0]
+
+
+_CAST_SHAPES = [(3, 4), (), "3x4nc", (0, 3)]
+op_spec(
+    name="cast",
+    kwargs={"dtype": "float64"},
+    shapes=_CAST_SHAPES,
+    reference=lambda x: x,
+    skips=[
+        Skip(
+            "the forward check wants float outputs in the input dtype, and cast to float64 "
+            "changes it by design; cast.roundtrip checks these values",
+            dtypes=("float16", "float32"),
+            checks="forward",
+        )
+    ],
+)(cast)
+op_spec(
+    name="cast.roundtrip",
+    factory=lambda: lambda x: cast(cast(x, "float32"), x.dtype),
+    shapes=_CAST_SHAPES,
+    # Exact in float16 and float32. Its gradients are checked by the other specs: the round
+    # trip quantizes float64 inputs to float32, so float64 numerical derivatives of it are
+    # not meaningful.
+    dtypes=("float16", "float32"),
+    checks=("forward", "device"),
+    reference=lambda x: x.astype(numpy.float32).astype(numpy.float64),
+)(cast)
+op_spec(
+    name="cast.int",
+    inputs=[Input(domain=(-3.0, 3.0))],
+    kwargs={"dtype": "int32"},
+    shapes=_CAST_SHAPES,
+    reference=lambda x: x.astype(numpy.int32),
+)(cast)
+Cast.spec = Unchecked("built and checked by cast(), which has the specs")

@@ -15,7 +15,10 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
+import numpy
+
 from gradkit import FunctionNode, Variable, get_array_module
+from gradkit.testing import Unchecked, op_spec
 from gradkit_ops.array._index import normalize_axis_index
 from gradkit_ops.array.reshape import expand_dims
 
@@ -152,3 +155,40 @@ def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0) -> tu
         if any(b1 > b2 for b1, b2 in itertools.pairwise(bounds)):
             raise ValueError(f"split: the offsets {tuple(indices_or_sections)} must be sorted")
     return Split(bounds, axis).apply((x,))
+
+
+op_spec(
+    name="concat",
+    inputs=2,
+    factory=lambda: lambda *xs: concat(xs, axis=1),
+    shapes=[((3, 4), (3, 2)), "3x4_3x2nc", ((0, 4), (0, 2)), ((3, 0), (3, 2))],
+    reference=lambda a, b: numpy.concatenate([a, b], axis=1),
+)(concat)
+op_spec(
+    name="concat.three",
+    inputs=3,
+    factory=lambda: lambda *xs: concat(xs, axis=0),
+    shapes=[(3, 4), "3x4nc", (0, 4)],
+    reference=lambda a, b, c: numpy.concatenate([a, b, c], axis=0),
+)(concat)
+op_spec(
+    name="stack",
+    inputs=2,
+    factory=lambda: lambda *xs: stack(xs, axis=-1),
+    shapes=[(3, 4), (), "3x4nc", (0, 3)],
+    reference=lambda a, b: numpy.stack([a, b], axis=-1),
+)(stack)
+op_spec(
+    name="split",
+    kwargs={"indices_or_sections": [1, 3], "axis": 1},
+    shapes=[(3, 4), "3x4nc", (0, 4), (3, 5)],
+    reference=lambda x: tuple(numpy.split(x, [1, 3], axis=1)),
+)(split)
+op_spec(
+    name="split.sections",
+    kwargs={"indices_or_sections": 2, "axis": -1},
+    shapes=[(3, 4), "3x4nc", (0, 4)],
+    reference=lambda x: tuple(numpy.split(x, 2, axis=-1)),
+)(split)
+Concat.spec = Unchecked("built and checked by concat() and split(), which have the specs")
+Split.spec = Unchecked("built and checked by split() and concat(), which have the specs")

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy
+
 from gradkit import Variable, as_array, get_array_module
 from gradkit.arithmetic import reshape
+from gradkit.testing import op_spec
 from gradkit_ops.array._index import normalize_axis_index
 from gradkit_ops.array.take import Take
 from gradkit_ops.array.transpose import moveaxis
@@ -47,3 +50,17 @@ def diagonal(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Variabl
     positions = (t + i0) * m + (t + j0)
     flat = reshape(y, (*lead, n * m))
     return Take(positions, len(lead)).apply((flat,))[0]
+
+
+op_spec(
+    name="diagonal",
+    kwargs={"offset": 1},
+    shapes=[(3, 4), "3x4nc", (0, 3), (4, 3)],
+    reference=lambda x: numpy.diagonal(x, 1),
+)(diagonal)
+op_spec(
+    name="diagonal.axes",
+    kwargs={"offset": -1, "axis1": 2, "axis2": 0},
+    shapes=[(2, 3, 4), "2x3x4nc", (2, 0, 4)],
+    reference=lambda x: numpy.diagonal(x, -1, 2, 0),
+)(diagonal)

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy
+
 from gradkit import FunctionNode, Variable, get_array_module
 from gradkit.arithmetic import normalize_axis
+from gradkit.testing import Unchecked, op_spec
 
 __all__ = ["Flip", "flip"]
 
@@ -43,3 +46,17 @@ def flip(x: Any, axis: int | tuple[int, ...] | None = None) -> Variable:
     array([3., 2., 1.])
     """
     return Flip(normalize_axis(axis, x.ndim)).apply((x,))[0]
+
+
+op_spec(
+    name="flip",
+    shapes=[(3, 4), (), "3x4nc", (0, 3)],
+    reference=numpy.flip,
+)(flip)
+op_spec(
+    name="flip.axes",
+    kwargs={"axis": (0, 2)},
+    shapes=[(2, 3, 4), "2x3x4nc", (2, 0, 4)],
+    reference=lambda x: numpy.flip(x, (0, 2)),
+)(flip)
+Flip.spec = Unchecked("built and checked by flip(), which has the specs")

@@ -20,6 +20,7 @@ import numpy
 
 from gradkit import FunctionNode, Variable, as_array, as_variable, get_array_module
 from gradkit.arithmetic import getitem
+from gradkit.testing import Unchecked, op_spec
 from gradkit_ops.array.take import Take
 
 __all__ = ["PadConstant", "pad"]
@@ -96,3 +97,25 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float =
         positions = _source_positions(xp, n, before, after, mode, as_array(x).device)
         y = Take(positions, axis).apply((y,))[0]
     return as_variable(y)
+
+
+op_spec(
+    name="pad",
+    kwargs={"pad_width": 1, "constant_values": 0.5},
+    shapes=[(3, 4), (), "3x4nc", (0, 3)],
+    reference=lambda x: numpy.pad(x, 1, constant_values=0.5),
+)(pad)
+op_spec(
+    name="pad.edge",
+    kwargs={"pad_width": ((1, 2), (2, 1)), "mode": "edge"},
+    shapes=[(3, 4), "3x4nc", (1, 2)],
+    reference=lambda x: numpy.pad(x, ((1, 2), (2, 1)), "edge"),
+)(pad)
+# Widths past the axis length reflect more than once.
+op_spec(
+    name="pad.reflect",
+    kwargs={"pad_width": ((2, 2), (3, 5)), "mode": "reflect"},
+    shapes=[(3, 4), "3x4nc", (1, 2)],
+    reference=lambda x: numpy.pad(x, ((2, 2), (3, 5)), "reflect"),
+)(pad)
+PadConstant.spec = Unchecked("built and checked by pad(), which has the specs")

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy
+
 from gradkit import Variable
 from gradkit.arithmetic import normalize_axis, reshape
+from gradkit.testing import op_spec
 
 __all__ = ["reshape", "flatten", "expand_dims", "squeeze"]
 
@@ -64,3 +67,37 @@ def squeeze(x: Any, axis: int | tuple[int, ...] | None = None) -> Variable:
                 )
         shape = tuple(s for i, s in enumerate(x.shape) if i not in axes)
     return reshape(x, shape)
+
+
+_SHAPES = [(3, 4), (), "3x4nc", (0, 3)]
+# The engine's reshape, re-exported: its spec is attached here, with the library's ops.
+op_spec(
+    name="reshape",
+    kwargs={"shape": (2, -1)},
+    shapes=[(3, 4), "3x4nc", (0, 3), (2, 3, 2)],
+    reference=lambda x: numpy.reshape(x, (2, -1)),
+)(reshape)
+op_spec(
+    name="reshape.scalar",
+    kwargs={"shape": (1, 1)},
+    shapes=[()],
+    reference=lambda x: numpy.reshape(x, (1, 1)),
+)(reshape)
+op_spec(name="flatten", shapes=_SHAPES, reference=numpy.ravel)(flatten)
+op_spec(
+    name="expand_dims",
+    kwargs={"axis": (0, -1)},
+    shapes=_SHAPES,
+    reference=lambda x: numpy.expand_dims(x, (0, -1)),
+)(expand_dims)
+op_spec(
+    name="squeeze",
+    shapes=[(1, 3, 1, 4), "1x3x1x4nc", (), (1, 0, 1, 3)],
+    reference=numpy.squeeze,
+)(squeeze)
+op_spec(
+    name="squeeze.axis",
+    kwargs={"axis": -2},
+    shapes=[(1, 3, 1, 4), "1x3x1x4nc", (2, 0, 1, 3)],
+    reference=lambda x: numpy.squeeze(x, -2),
+)(squeeze)

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy
+
 from gradkit import FunctionNode, Variable, get_array_module
+from gradkit.testing import Unchecked, op_spec
 
 __all__ = ["Roll", "roll"]
 
@@ -56,3 +59,18 @@ def roll(
     if isinstance(axis, list):
         axis = tuple(axis)
     return Roll(shift, axis).apply((x,))[0]
+
+
+op_spec(
+    name="roll",
+    kwargs={"shift": (1, -2), "axis": (0, 1)},
+    shapes=[(3, 4), "3x4nc", (0, 3)],
+    reference=lambda x: numpy.roll(x, (1, -2), (0, 1)),
+)(roll)
+op_spec(
+    name="roll.flat",
+    kwargs={"shift": 5},
+    shapes=[(3, 4), (), "3x4nc"],
+    reference=lambda x: numpy.roll(x, 5),
+)(roll)
+Roll.spec = Unchecked("built and checked by roll(), which has the specs")

@@ -22,6 +22,7 @@ import numpy
 from gradkit import FunctionNode, Variable, is_array
 from gradkit.arithmetic import getitem, sum_to
 from gradkit.backend import scatter_add as _backend_scatter_add
+from gradkit.testing import Input, Unchecked, op_spec
 from gradkit_ops.array._index import as_index_array
 
 __all__ = ["ScatterAdd", "scatter_add"]
@@ -86,3 +87,34 @@ def scatter_add(x: Any, index: Any, values: Any) -> Variable:
         )
     parts = _normalize(index, x)
     return ScatterAdd(parts).apply((x, values))[0]
+
+
+_ROWS = numpy.array([0, 2, 0])
+
+
+def _scatter_reference(x: Any, index: Any, values: Any) -> Any:
+    out = numpy.array(x, copy=True)
+    numpy.add.at(out, index, values)
+    return out
+
+
+op_spec(
+    name="scatter_add",
+    inputs=[Input(), Input(shape=lambda s: (3, *s[1:]))],
+    factory=lambda: lambda x, v: scatter_add(x, (_ROWS,), v),
+    shapes=[(3, 4), "3x4nc", (3, 0)],
+    reference=lambda x, v: _scatter_reference(x, (_ROWS,), v),
+)(scatter_add)
+# The index as an integer input (repeated and negative entries, drawn per case), and values
+# that broadcast along the last axis.
+op_spec(
+    name="scatter_add.int_input",
+    inputs=[
+        Input(),
+        Input(dtype="int64", domain=(-3, 3), shape=lambda s: (5,)),
+        Input(shape=lambda s: (5, 1)),
+    ],
+    shapes=[(3, 4), "3x4nc"],
+    reference=lambda x, i, v: _scatter_reference(x, (i,), v),
+)(scatter_add)
+ScatterAdd.spec = Unchecked("built and checked by scatter_add(), which has the specs")

@@ -13,8 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy
+
 from gradkit import FunctionNode, Variable, get_array_module
+from gradkit.testing import Input, Unchecked, op_spec
 from gradkit_ops.array._index import normalize_axis_index
+from gradkit_ops.array._values import distinct
 from gradkit_ops.array.take_along_axis import TakeAlongAxis
 
 __all__ = ["ArgSort", "argsort", "sort", "sorting_indices"]
@@ -82,3 +86,34 @@ def sort(x: Any, axis: int = -1, descending: bool = False, stable: bool = True) 
     data = x.array if isinstance(x, Variable) else x
     idx = sorting_indices(data, axis, bool(descending), bool(stable))
     return TakeAlongAxis(idx, axis).apply((x,))[0]
+
+
+# Ties are kinks of sort (the permutation jumps there): the inputs are tie-free.
+_TIE_FREE = [Input(values=distinct)]
+op_spec(
+    name="sort",
+    inputs=_TIE_FREE,
+    shapes=[(3, 4), "3x4nc", (0, 3), (5,)],
+    reference=lambda x: numpy.sort(x, axis=-1),
+)(sort)
+op_spec(
+    name="sort.descending",
+    inputs=_TIE_FREE,
+    kwargs={"axis": 0, "descending": True},
+    shapes=[(3, 4), "3x4nc", (3, 0)],
+    reference=lambda x: -numpy.sort(-x, axis=0),
+)(sort)
+op_spec(
+    name="argsort",
+    inputs=_TIE_FREE,
+    shapes=[(3, 4), "3x4nc", (0, 3)],
+    reference=lambda x: numpy.argsort(x, axis=-1, stable=True),
+)(argsort)
+# Hand-computed: ties keep their order, ascending and descending.
+op_spec(
+    name="argsort.ties",
+    kwargs={"descending": True},
+    examples=[([[2.0, 1.0, 2.0, 1.0, 3.0]], numpy.array([4, 0, 2, 1, 3]))],
+    checks=("forward",),
+)(argsort)
+ArgSort.spec = Unchecked("built and checked by argsort(), which has the specs")

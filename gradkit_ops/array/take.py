@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy
+
 from gradkit import FunctionNode, Variable, get_array_module
 from gradkit.backend import scatter_add
+from gradkit.testing import Input, Unchecked, op_spec
 from gradkit_ops.array._index import as_index_array, normalize_axis_index
 from gradkit_ops.array.reshape import reshape
 
@@ -85,3 +88,20 @@ def take(x: Any, indices: Any, axis: int | None = None) -> Variable:
     flat = xp.reshape(idx, (idx.size,))
     y = Take(flat, axis).apply((x,))[0]
     return reshape(y, x.shape[:axis] + idx.shape + x.shape[axis + 1 :])
+
+
+op_spec(
+    name="take",
+    inputs=[Input(), Input(dtype="int64", domain=(-4, 4), shape=lambda s: (5,))],
+    kwargs={"axis": 1},
+    shapes=[(3, 4), "3x4nc", (0, 4), (2, 4, 3)],
+    reference=lambda x, i: numpy.take(x, i, axis=1),
+)(take)
+op_spec(
+    name="take.flat",
+    inputs=[Input(), Input(dtype="int64", domain=(-1, 1), shape=lambda s: (2, 3))],
+    shapes=[(), (3, 4), "3x4nc"],
+    reference=lambda x, i: numpy.take(x, i),
+)(take)
+Take.spec = Unchecked("built and checked by take() (and pad, repeat, diagonal), which have specs")
+TakeGrad.spec = Unchecked("the gradient of Take: checked by the double backward of take()")

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy
+
 from gradkit import FunctionNode, Variable, get_array_module
 from gradkit.backend import scatter_add
+from gradkit.testing import Input, Unchecked, op_spec
 from gradkit_ops.array._index import as_index_array, normalize_axis_index
 
 __all__ = ["TakeAlongAxis", "TakeAlongAxisGrad", "take_along_axis"]
@@ -93,3 +96,26 @@ def take_along_axis(x: Any, indices: Any, axis: int = -1) -> Variable:
             f"data of shape {x.shape}"
         )
     return TakeAlongAxis(idx, axis).apply((x,))[0]
+
+
+op_spec(
+    name="take_along_axis",
+    inputs=[Input(), Input(dtype="int64", domain=(-4, 4))],
+    kwargs={"axis": 1},
+    shapes=[(3, 4), "3x4nc", (0, 4)],
+    reference=lambda x, i: numpy.take_along_axis(x, i, axis=1),
+)(take_along_axis)
+# The indices pick 2 of 4 along axis 0 and broadcast against the data on axis 1.
+op_spec(
+    name="take_along_axis.broadcast",
+    inputs=[Input(), Input(dtype="int64", domain=(0, 4), shape=lambda s: (2, 1))],
+    kwargs={"axis": 0},
+    shapes=[(4, 3), "4x3nc"],
+    reference=lambda x, i: numpy.take_along_axis(x, i, axis=0),
+)(take_along_axis)
+TakeAlongAxis.spec = Unchecked(
+    "built and checked by take_along_axis() (and sort, topk), which have specs"
+)
+TakeAlongAxisGrad.spec = Unchecked(
+    "the gradient of TakeAlongAxis: checked by the double backward of take_along_axis()"
+)

@@ -19,6 +19,7 @@ import numpy
 
 from gradkit import Variable, as_array, as_variable, get_array_module
 from gradkit.arithmetic import broadcast_to, reshape
+from gradkit.testing import op_spec
 from gradkit_ops.array._index import normalize_axis_index
 from gradkit_ops.array.take import Take
 
@@ -78,3 +79,23 @@ def repeat(x: Any, repeats: int | Sequence[int], axis: int | None = None) -> Var
     positions = [i for i, r in enumerate(counts) for _ in range(r)]
     index = xp.asarray(positions, dtype=xp.int64, device=as_array(x).device)
     return as_variable(Take(index, axis).apply((x,))[0])
+
+
+op_spec(
+    name="tile",
+    kwargs={"reps": (2, 1, 2)},
+    shapes=[(3, 4), (), "3x4nc", (0, 3)],
+    reference=lambda x: numpy.tile(x, (2, 1, 2)),
+)(tile)
+op_spec(
+    name="repeat",
+    kwargs={"repeats": 2},
+    shapes=[(3, 4), (), "3x4nc", (0, 3)],
+    reference=lambda x: numpy.repeat(x, 2),
+)(repeat)
+op_spec(
+    name="repeat.counts",
+    kwargs={"repeats": [1, 0, 3, 1], "axis": 1},
+    shapes=[(3, 4), "3x4nc", (0, 4)],
+    reference=lambda x: numpy.repeat(x, [1, 0, 3, 1], axis=1),
+)(repeat)

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy
+
 from gradkit import Variable
 from gradkit.arithmetic import normalize_axis, transpose
+from gradkit.testing import op_spec
 
 __all__ = ["transpose", "swapaxes", "moveaxis"]
 
@@ -56,3 +59,29 @@ def moveaxis(x: Any, source: int | tuple[int, ...], destination: int | tuple[int
     placed = dict(zip(dst, src, strict=True))
     axes = tuple(placed[i] if i in placed else next(rest) for i in range(ndim))
     return transpose(x, axes)
+
+
+# The engine's transpose, re-exported: its spec is attached here, with the library's ops.
+op_spec(
+    name="transpose",
+    shapes=[(3, 4), (), "3x4nc", (0, 3)],
+    reference=numpy.transpose,
+)(transpose)
+op_spec(
+    name="transpose.axes",
+    kwargs={"axes": (1, 2, 0)},
+    shapes=[(2, 3, 4), "2x3x4nc", (2, 0, 4)],
+    reference=lambda x: numpy.transpose(x, (1, 2, 0)),
+)(transpose)
+op_spec(
+    name="swapaxes",
+    kwargs={"axis1": 0, "axis2": -1},
+    shapes=[(2, 3, 4), "2x3x4nc", (0, 3, 4)],
+    reference=lambda x: numpy.swapaxes(x, 0, -1),
+)(swapaxes)
+op_spec(
+    name="moveaxis",
+    kwargs={"source": (0, 1), "destination": (-1, 0)},
+    shapes=[(2, 3, 4), "2x3x4nc", (0, 3, 4)],
+    reference=lambda x: numpy.moveaxis(x, (0, 1), (-1, 0)),
+)(moveaxis)

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy
+
 from gradkit import FunctionNode, Variable, get_array_module
+from gradkit.testing import Unchecked, op_spec
 
 __all__ = ["Tril", "Triu", "tril", "triu"]
 
@@ -77,3 +80,14 @@ def triu(x: Any, k: int = 0) -> Variable:
     """
     _check(x, "triu")
     return Triu(int(k)).apply((x,))[0]
+
+
+_TRIANGLE_SHAPES = [(3, 4), "3x4nc", (2, 3, 3), (0, 3)]
+op_spec(
+    name="tril", kwargs={"k": -1}, shapes=_TRIANGLE_SHAPES, reference=lambda x: numpy.tril(x, -1)
+)(tril)
+op_spec(
+    name="triu", kwargs={"k": 1}, shapes=_TRIANGLE_SHAPES, reference=lambda x: numpy.triu(x, 1)
+)(triu)
+Tril.spec = Unchecked("built and checked by tril(), which has the spec")
+Triu.spec = Unchecked("built and checked by triu(), which has the spec")
