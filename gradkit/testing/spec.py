@@ -308,7 +308,7 @@ class Unchecked:
             raise ValueError("Unchecked: field 'reason': say why the op is not checked")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one spec per declaration
 class OpSpec:
     """How to exercise one op (see the module docstring for an example).
 

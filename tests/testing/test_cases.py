@@ -216,6 +216,6 @@ def test_two_targets_with_one_name_are_an_error() -> None:
 
 def test_case_is_hashable_and_frozen() -> None:
     (case,) = generate_cases([target(OpSpec(dtypes="float32", devices="cpu", checks="backward"))])
-    assert isinstance(case, Case)
+    assert isinstance(case, Case) and {case: 1}[case] == 1
     with pytest.raises(AttributeError):
         case.dtype = "float64"  # type: ignore[misc]
