@@ -54,6 +54,9 @@ __all__ = [
     "run_cases",
     "run_case",
     "CaseResult",
+    "Outcome",
+    # hypothesis mode (imports hypothesis on first use)
+    "run_hypothesis_check",
 ]
 
 _HOMES = {
@@ -77,6 +80,8 @@ _HOMES = {
     "run_cases": "runner",
     "run_case": "runner",
     "CaseResult": "runner",
+    "Outcome": "runner",
+    "run_hypothesis_check": "strategies",
 }
 
 
