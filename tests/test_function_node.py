@@ -127,9 +127,9 @@ def test_nothing_is_retained_unless_asked():
     assert node.inputs[0].data is None
     assert x.node.data is None
     assert y.node.data is None
-    with pytest.raises(ValueError, match=r"Double\.get_retained_inputs"):
+    with pytest.raises(gradkit.GradkitError, match=r"Double\.get_retained_inputs"):
         node.get_retained_inputs()
-    with pytest.raises(ValueError, match=r"Double\.get_retained_outputs"):
+    with pytest.raises(gradkit.GradkitError, match=r"Double\.get_retained_outputs"):
         node.get_retained_outputs()
 
 
@@ -188,7 +188,7 @@ def test_retain_outputs():
 
 def test_backward_using_an_unretained_input_names_the_fix():
     """A backward that reads an input it did not retain fails with a message naming the
-    node and retain_inputs (not an AttributeError)."""
+    node and retain_inputs (a gradkit error, not an AttributeError)."""
 
     class Forgetful(FunctionNode):
         def forward(self, inputs):
@@ -199,7 +199,7 @@ def test_backward_using_an_unretained_input_names_the_fix():
             return (2.0 * x * grad_outputs[0],)
 
     (y,) = Forgetful().apply((Variable(np.array([1.0, 2.0])),))
-    with pytest.raises(ValueError, match=r"Forgetful.*retain_inputs"):
+    with pytest.raises(gradkit.GradkitError, match=r"Forgetful.*retain_inputs"):
         y.sum().backward()
 
 
@@ -275,8 +275,8 @@ def test_backward_may_return_one_gradient_per_input():
 @pytest.mark.parametrize(
     ("result", "match"),
     [
-        (lambda x: x * 2, r"Bad.forward returned a ndarray.*tuple of arrays.*`return y,`"),
-        (lambda x: None, r"Bad.forward returned a NoneType.*tuple of arrays"),
+        (lambda x: x * 2, r"Bad\.forward returned .*ndarray.*tuple of arrays.*`return y,`"),
+        (lambda x: None, r"Bad\.forward returned .*NoneType.*tuple of arrays"),
         (lambda x: (2.0,), r"Bad.forward returned a float as output 0"),
         (lambda x: (x, "y"), r"Bad.forward returned a str as output 1"),
         (lambda x: (Variable(x),), r"Bad.forward returned a Variable as output 0.*y.array"),
@@ -398,7 +398,8 @@ def test_backward_gradient_on_the_wrong_device():
     with pytest.raises(gradkit.BackwardResultError) as info:
         y.sum().backward()
     message = str(info.value)
-    assert "Moves" in message and "input 0" in message and "cpu" in message
+    assert "Moves" in message and "input 0" in message
+    assert "cpu" in message and "strict" in message
 
 
 def test_missing_backward_names_the_node():
