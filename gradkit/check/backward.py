@@ -422,6 +422,22 @@ class _Run:
                 "(e.g. returns f'(x) instead of gy * f'(x), or adds a constant)",
             )
 
+        try:
+            return self._numerical(t, outs, float_idx, u, g1)
+        except (_StopCheck, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            raise self.error(exc, "a numerical evaluation (forward on perturbed inputs)") from None
+
+    def _numerical(
+        self,
+        t: Target,
+        outs: Sequence[Variable],
+        float_idx: list[int],
+        u: list[Any],
+        g1: list[numpy.ndarray],
+    ) -> CheckResult:
+        opts = self.opts
         # 3. the float64 reference
         ref, probe = self.reference(t, outs, float_idx, u, g1)
         # 4. non-finite gradients
@@ -533,9 +549,11 @@ class _Run:
             self.tolw[k] = policy.atol * s + policy.rtol * numpy.abs(ref[j])
         return ref, probe
 
-    def evaluate_probe(self, fn: Callable[[], Any]) -> Any:
-        with using_config("enable_backprop", False):
-            return fn()
+    def evaluate_probe(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``fn(*args, **kwargs)`` without graph recording and without NumPy warnings."""
+        # Stencil points may leave the domain (NaN is detected and handled): no warnings.
+        with using_config("enable_backprop", False), numpy.errstate(all="ignore"):
+            return fn(*args, **kwargs)
 
     # ------------------------------------------------------------------ non-finite
     def check_nonfinite(
@@ -567,8 +585,9 @@ class _Run:
                 for kk, r in zip(t.targets, ref, strict=True)
             }
             positions = [(k, int(f)) for f in flats[:4]]
-            with using_config("enable_backprop", False):
-                checks = check_elements(probe, positions, self.scales, grads, self.tolw, self.eps)
+            checks = self.evaluate_probe(
+                check_elements, probe, positions, self.scales, grads, self.tolw, self.eps
+            )
             finite = [c for c in checks if math.isfinite(c.numeric) and c.nondiff is None]
             if finite:
                 c = finite[0]
@@ -597,7 +616,7 @@ class _Run:
                 k: signed_direction(self.rng, tuple(t.arrays[k].shape)) * self.scales[k]
                 for k in t.targets
             }
-            j = self.evaluate_probe(lambda d=d: judge(probe, d, self.eps, grads, self.tolw))
+            j = self.evaluate_probe(judge, probe, d, self.eps, grads, self.tolw)
             judgements.append((d, j))
         failing = [(d, j) for d, j in judgements if j.mismatch]
         if failing:
@@ -688,7 +707,7 @@ class _Run:
         self.tier = 2
         if positions is not None:
             checks = self.evaluate_probe(
-                lambda: check_elements(probe, positions, self.scales, grads, self.tolw, self.eps)
+                check_elements, probe, positions, self.scales, grads, self.tolw, self.eps
             )
             full = total <= JACOBIAN_MAX_ELEMENTS
             self._record(checks, full)
@@ -703,7 +722,7 @@ class _Run:
                     ev.tol = cmp.tol.reshape(ev.shape)
         else:
             d, _ = failing[0]
-            found = self.evaluate_probe(lambda: bisect(probe, d, grads, self.tolw, self.eps))
+            found = self.evaluate_probe(bisect, probe, d, grads, self.tolw, self.eps)
             checks = found.leaves
             self._record(checks, False)
             for k in t.targets:
@@ -735,9 +754,7 @@ class _Run:
         shape = tuple(self.target.arrays[k].shape)
         for _ in range(3):
             d = {k: signed_direction(self.rng, shape) * self.scales[k]}
-            j = self.evaluate_probe(
-                lambda d=d: judge(probe, d, self.eps, grads, self.tolw, refine=False)
-            )
+            j = self.evaluate_probe(judge, probe, d, self.eps, grads, self.tolw, refine=False)
             if j.numeric == 0 or not math.isfinite(j.numeric):
                 return []
             ratios.append(j.analytic / j.numeric)

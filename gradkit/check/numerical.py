@@ -198,9 +198,11 @@ class Probe:
             for k, dd in steps.items():
                 x = self.base[k]
                 if self.host:
-                    arrays[k] = (
+                    moved = (
                         x + t * dd if exact else (x.astype(numpy.float64) + t * dd).astype(x.dtype)
                     )
+                    # NumPy arithmetic on 0-d arrays returns scalars; ops expect arrays.
+                    arrays[k] = moved if x.ndim else numpy.asarray(moved)
                 else:
                     moved = xp.astype(x, xp.float64) + t * dd
                     arrays[k] = moved if exact else xp.astype(moved, x.dtype)

@@ -29,4 +29,4 @@ def signed_direction(rng: numpy.random.Generator, shape: tuple[int, ...]) -> num
     """
     magnitude = rng.uniform(0.5, 1.5, size=shape)
     sign = rng.integers(0, 2, size=shape) * 2 - 1
-    return magnitude * sign
+    return numpy.asarray(magnitude * sign)  # a 0-d array, never a NumPy scalar
