@@ -204,7 +204,7 @@ class _FailingExampleError(Exception):
 def _describe(case: ShapeCase, host: tuple[Any, ...]) -> str:
     text = f"shapes {case.token}"
     if sum(a.size for a in host) <= 8:
-        text += ", inputs " + ", ".join(numpy.array2string(a, precision=6) for a in host)
+        text += ", inputs " + ", ".join(repr(a.tolist()) for a in host)
     return text
 
 
@@ -272,7 +272,7 @@ def run_hypothesis_case(case: Case) -> CheckResult:
     except _FailingExampleError:
         verdict, shape, host = state["failing"]
         verdict.message = (
-            f"minimal failing example after shrinking: {_describe(shape, host)}. {verdict.message}"
+            f"minimal failing example after shrinking: {_describe(shape, host)}; {verdict.message}"
         )
         verdict.discarded_samples = state["discarded"]
         return verdict
