@@ -55,7 +55,9 @@ class Selection:
     keyword: str | None = None
     seed: int = 0
     hypothesis: int = 0
-    _expression: KeywordExpression | None = field(default=None, repr=False, compare=False)
+    _expression: KeywordExpression | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         for name, parse in _PARSERS.items():

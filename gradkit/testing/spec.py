@@ -332,7 +332,9 @@ class OpSpec:
             default policy of :mod:`gradkit.check.tolerance`.
         skips: :class:`Skip` and :class:`XFail` entries, each with its reason.
         reference: a NumPy function of the inputs (upcast to float64) returning the expected
-            output(s), for the forward check.
+            output, or a tuple of outputs, for the forward check. The spec's kwargs are not
+            passed to it: bake them in (``lambda x: np.sum(x, axis=1)``). A float output is
+            expected in the inputs' dtype.
         examples: hand-computed ``(inputs, expected)`` pairs for the forward check; each
             becomes a case with shape token ``ex0``, ``ex1``...
         nondet_tol: the tolerance between two backward runs, for an op whose backward is
