@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy
+
 from gradkit import FunctionNode, Variable, get_array_module
+from gradkit.testing import Input, Unchecked, op_spec
 from gradkit_ops.array._index import normalize_axis_index
+from gradkit_ops.array._values import distinct
 
 __all__ = ["ArgMax", "ArgMin", "argmax", "argmin"]
 
@@ -79,3 +83,35 @@ def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Variable:
     array([0, 1])
     """
     return ArgMin(_axis(x, axis, "argmin"), bool(keepdims)).apply((x,))[0]
+
+
+# The outputs are integers: no gradient flows back (a zero-gradient op). Ties pick the
+# first index, checked on a hand-computed example; the sampled inputs are tie-free.
+for _op, _ref in ((argmax, numpy.argmax), (argmin, numpy.argmin)):
+    op_spec(
+        name=_op.__name__,
+        inputs=[Input(values=distinct)],
+        shapes=[(3, 4), (), "3x4nc"],
+        reference=_ref,
+    )(_op)
+    op_spec(
+        name=f"{_op.__name__}.axis",
+        inputs=[Input(values=distinct)],
+        kwargs={"axis": 1, "keepdims": True},
+        shapes=[(3, 4), "3x4nc", (0, 4)],
+        reference=lambda x, _ref=_ref: _ref(x, axis=1, keepdims=True),
+    )(_op)
+op_spec(
+    name="argmax.ties",
+    kwargs={"axis": 1},
+    examples=[([[[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]]], numpy.array([1, 0]))],
+    checks=("forward",),
+)(argmax)
+op_spec(
+    name="argmin.ties",
+    kwargs={"axis": 1},
+    examples=[([[[1.0, 0.5, 0.5], [2.0, 2.0, 2.0]]], numpy.array([1, 0]))],
+    checks=("forward",),
+)(argmin)
+ArgMax.spec = Unchecked("built and checked by argmax(), which has the specs")
+ArgMin.spec = Unchecked("built and checked by argmin(), which has the specs")

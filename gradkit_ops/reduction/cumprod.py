@@ -16,9 +16,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy
+
 from gradkit import FunctionNode, Variable, get_array_module
 from gradkit.arithmetic import add, getitem, mul, reshape
+from gradkit.testing import Input, Unchecked, op_spec
 from gradkit_ops.array._index import normalize_axis_index
+from gradkit_ops.array._values import nonzero, with_zeros
 from gradkit_ops.array.concat import concat
 from gradkit_ops.array.flip import Flip
 
@@ -96,3 +100,28 @@ def cumprod(x: Any, axis: int | None = None) -> Variable:
     if x.ndim == 0:
         raise ValueError("cumprod: a 0-d array needs axis=None")
     return CumProd(normalize_axis_index(axis, x.ndim, "cumprod")).apply((x,))[0]
+
+
+op_spec(
+    name="cumprod",
+    inputs=[Input(values=nonzero)],
+    shapes=[(3, 4), (), "3x4nc", (0, 3)],
+    reference=lambda x: numpy.cumprod(x),
+)(cumprod)
+op_spec(
+    name="cumprod.axis",
+    inputs=[Input(values=nonzero)],
+    kwargs={"axis": 1},
+    shapes=[(3, 4), "3x4nc", (0, 4), (2, 7)],
+    reference=lambda x: numpy.cumprod(x, axis=1),
+)(cumprod)
+# Zeros in the input (one in row 0, two in row 1 of a 3x4 input), where the usual
+# ``revcumsum(g * y) / x`` gradient divides by zero.
+op_spec(
+    name="cumprod.zeros",
+    inputs=[Input(values=with_zeros([1, 4, 6]))],
+    kwargs={"axis": 1},
+    shapes=[(3, 4), "3x4nc", (2, 7)],
+    reference=lambda x: numpy.cumprod(x, axis=1),
+)(cumprod)
+CumProd.spec = Unchecked("built and checked by cumprod() and prod(), which have specs")

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy
+
 from gradkit import FunctionNode, Variable, get_array_module
 from gradkit.arithmetic import reshape
+from gradkit.testing import Unchecked, op_spec
 from gradkit_ops.array._index import normalize_axis_index
 from gradkit_ops.array.flip import Flip
 
@@ -53,3 +56,17 @@ def cumsum(x: Any, axis: int | None = None) -> Variable:
     if x.ndim == 0:
         raise ValueError("cumsum: a 0-d array needs axis=None")
     return CumSum(normalize_axis_index(axis, x.ndim, "cumsum")).apply((x,))[0]
+
+
+op_spec(
+    name="cumsum",
+    shapes=[(3, 4), (), "3x4nc", (0, 3)],
+    reference=lambda x: numpy.cumsum(x),
+)(cumsum)
+op_spec(
+    name="cumsum.axis",
+    kwargs={"axis": 1},
+    shapes=[(3, 4), "3x4nc", (0, 4)],
+    reference=lambda x: numpy.cumsum(x, axis=1),
+)(cumsum)
+CumSum.spec = Unchecked("built and checked by cumsum(), which has the specs")

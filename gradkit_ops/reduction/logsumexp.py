@@ -14,8 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy
+
 from gradkit import FunctionNode, Variable, get_array_module
 from gradkit.arithmetic import exp, mul, sub
+from gradkit.testing import Input, Unchecked, op_spec
 from gradkit_ops.reduction._axes import (
     expand_to_input,
     keepdims_shape,
@@ -75,3 +78,34 @@ def logsumexp(
     1000.6931471805599
     """
     return LogSumExp(reduced_axes(axis, x.ndim), bool(keepdims)).apply((x,))[0]
+
+
+def _logsumexp_reference(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    m = numpy.max(x, axis=axis, keepdims=True)
+    y = numpy.log(numpy.sum(numpy.exp(x - m), axis=axis, keepdims=True)) + m
+    return y if keepdims else numpy.squeeze(y, axis=axis)
+
+
+op_spec(
+    name="logsumexp",
+    inputs=[Input(domain=(-4.0, 4.0))],
+    shapes=[(3, 4), (), "3x4nc"],
+    reference=_logsumexp_reference,
+)(logsumexp)
+op_spec(
+    name="logsumexp.axes",
+    inputs=[Input(domain=(-4.0, 4.0))],
+    kwargs={"axis": (0, 2), "keepdims": True},
+    shapes=[(2, 3, 4), "2x3x4nc", (2, 0, 4)],
+    reference=lambda x: _logsumexp_reference(x, (0, 2), True),
+)(logsumexp)
+# Large inputs: exp would overflow without the shift by the maximum.
+op_spec(
+    name="logsumexp.large",
+    inputs=[Input(domain=(500.0, 510.0))],
+    kwargs={"axis": 1},
+    shapes=[(3, 4), "3x4nc", (0, 4)],
+    dtypes=("float32", "float64"),
+    reference=lambda x: _logsumexp_reference(x, 1),
+)(logsumexp)
+LogSumExp.spec = Unchecked("built and checked by logsumexp(), which has the specs")

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy
+
 from gradkit import Variable
 from gradkit.arithmetic import div, sum
+from gradkit.testing import op_spec
 from gradkit_ops.reduction._axes import reduced_axes, reduced_size
 
 __all__ = ["mean"]
@@ -31,3 +34,18 @@ def mean(x: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = Fal
     n = reduced_size(tuple(x.shape), axes)
     total = sum(x, axes, keepdims)
     return div(total, n) if n else div(total, float("nan"))
+
+
+op_spec(name="mean", shapes=[(3, 4), (), "3x4nc"], reference=numpy.mean)(mean)
+op_spec(
+    name="mean.axes",
+    kwargs={"axis": (0, -1), "keepdims": True},
+    shapes=[(2, 3, 4), "2x3x4nc", (2, 0, 4)],
+    reference=lambda x: numpy.mean(x, axis=(0, -1), keepdims=True),
+)(mean)
+op_spec(
+    name="mean.axis",
+    kwargs={"axis": 1},
+    shapes=[(3, 4), "3x4nc", (0, 4)],
+    reference=lambda x: numpy.mean(x, axis=1),
+)(mean)

@@ -14,8 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy
+
 from gradkit import FunctionNode, Variable, get_array_module
 from gradkit.arithmetic import mul
+from gradkit.testing import Input, Unchecked, op_spec
+from gradkit_ops.array._values import distinct
 from gradkit_ops.reduction._axes import expand_to_input, keepdims_shape, reduced_axes
 
 __all__ = ["Max", "Min", "max", "min"]
@@ -91,3 +95,31 @@ def min(x: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = Fals
     axes = reduced_axes(axis, x.ndim)
     _check(x, axes, "min")
     return Min(axes, bool(keepdims)).apply((x,))[0]
+
+
+# Ties are kinks (the gradient jumps from one element to another there): the inputs are
+# tie-free. How ties share the gradient is tested by hand in the tests.
+_TIE_FREE = [Input(values=distinct)]
+for _op, _ref in ((max, numpy.max), (min, numpy.min)):
+    op_spec(
+        name=_op.__name__,
+        inputs=_TIE_FREE,
+        shapes=[(3, 4), (), "3x4nc"],
+        reference=_ref,
+    )(_op)
+    op_spec(
+        name=f"{_op.__name__}.axes",
+        inputs=_TIE_FREE,
+        kwargs={"axis": (0, 2), "keepdims": True},
+        shapes=[(2, 3, 4), "2x3x4nc", (2, 0, 4)],
+        reference=lambda x, _ref=_ref: _ref(x, axis=(0, 2), keepdims=True),
+    )(_op)
+    op_spec(
+        name=f"{_op.__name__}.axis",
+        inputs=_TIE_FREE,
+        kwargs={"axis": -1},
+        shapes=[(3, 4), "3x4nc", (0, 4)],
+        reference=lambda x, _ref=_ref: _ref(x, axis=-1),
+    )(_op)
+Max.spec = Unchecked("built and checked by max() (and norm), which have the specs")
+Min.spec = Unchecked("built and checked by min(), which has the specs")

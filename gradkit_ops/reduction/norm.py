@@ -16,8 +16,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy
+
 from gradkit import FunctionNode, Variable, get_array_module
 from gradkit.arithmetic import absolute, add, div, mul, sum
+from gradkit.testing import Input, Unchecked, op_spec
+from gradkit_ops.array._values import distinct_magnitudes
 from gradkit_ops.reduction._axes import expand_to_input, reduced_axes
 from gradkit_ops.reduction.minmax import max
 
@@ -85,3 +89,41 @@ def norm(
             return sum(absolute(x), axes, keepdims)
         return max(absolute(x), axes, keepdims)
     raise ValueError(f"norm: ord {ord!r} is not one of 1, 2, inf, 'fro' (or None)")
+
+
+# |x| has a kink at 0, and the L2 norm one where the whole vector is 0: samples stay away.
+_AWAY_FROM_ZERO = [Input(kinks=(0.0,))]
+op_spec(
+    name="norm",
+    inputs=_AWAY_FROM_ZERO,
+    shapes=[(3, 4), (), "3x4nc", (0, 3)],
+    reference=lambda x: numpy.sqrt(numpy.sum(x * x)),
+)(norm)
+op_spec(
+    name="norm.l2_axis",
+    kwargs={"axis": 1, "keepdims": True},
+    shapes=[(3, 4), "3x4nc", (0, 4)],
+    reference=lambda x: numpy.sqrt(numpy.sum(x * x, axis=1, keepdims=True)),
+)(norm)
+op_spec(
+    name="norm.l1",
+    inputs=_AWAY_FROM_ZERO,
+    kwargs={"ord": 1, "axis": 1},
+    shapes=[(3, 4), "3x4nc", (0, 4)],
+    reference=lambda x: numpy.sum(numpy.abs(x), axis=1),
+)(norm)
+# The max norm is also a kink where two magnitudes tie: tie-free magnitudes away from 0.
+op_spec(
+    name="norm.inf",
+    inputs=[Input(values=distinct_magnitudes)],
+    kwargs={"ord": math.inf, "axis": (0, 1)},
+    shapes=[(3, 4), "3x4nc", (2, 3, 4)],
+    reference=lambda x: numpy.max(numpy.abs(x), axis=(0, 1)),
+)(norm)
+op_spec(
+    name="norm.fro",
+    kwargs={"ord": "fro", "axis": (1, 2)},
+    shapes=[(2, 3, 4), "2x3x4nc", (0, 3, 4)],
+    reference=lambda x: numpy.linalg.norm(x, "fro", axis=(1, 2)),
+)(norm)
+L2Norm.spec = Unchecked("built and checked by norm(), which has the specs")

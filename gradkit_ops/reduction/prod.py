@@ -14,8 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy
+
 from gradkit import FunctionNode, Variable, get_array_module
 from gradkit.arithmetic import mul, reshape, transpose
+from gradkit.testing import Input, Unchecked, op_spec
+from gradkit_ops.array._values import nonzero, with_zeros
 from gradkit_ops.array.flip import Flip
 from gradkit_ops.reduction._axes import expand_to_input, reduced_axes, reduced_size
 from gradkit_ops.reduction.cumprod import CumProd, shift_along
@@ -77,3 +81,34 @@ def prod(x: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = Fal
     array([3., 8.])
     """
     return Prod(reduced_axes(axis, x.ndim), bool(keepdims)).apply((x,))[0]
+
+
+op_spec(
+    name="prod",
+    inputs=[Input(values=nonzero)],
+    shapes=[(3, 4), (), "3x4nc", (0, 3)],
+    reference=numpy.prod,
+)(prod)
+op_spec(
+    name="prod.axes",
+    inputs=[Input(values=nonzero)],
+    kwargs={"axis": (0, 2), "keepdims": True},
+    shapes=[(2, 3, 4), "2x3x4nc", (2, 0, 4), (0, 3, 4)],
+    reference=lambda x: numpy.prod(x, axis=(0, 2), keepdims=True),
+)(prod)
+# Zeros in the input: with one zero only that element has a gradient; with two or more no
+# element has one, but second derivatives do. Row 0 of a 3x4 input gets one zero, row 1 two.
+op_spec(
+    name="prod.one_zero",
+    inputs=[Input(values=with_zeros([2]))],
+    shapes=[(3, 4), "3x4nc", (5,)],
+    reference=numpy.prod,
+)(prod)
+op_spec(
+    name="prod.zeros",
+    inputs=[Input(values=with_zeros([1, 4, 6]))],
+    kwargs={"axis": 1},
+    shapes=[(3, 4), "3x4nc"],
+    reference=lambda x: numpy.prod(x, axis=1),
+)(prod)
+Prod.spec = Unchecked("built and checked by prod(), which has the specs")

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy
+
 from gradkit import FunctionNode, Variable, get_array_module
 from gradkit.arithmetic import div, mul, sub
+from gradkit.testing import Unchecked, op_spec
 from gradkit_ops.reduction._axes import expand_to_input, reduced_axes, reduced_size
 from gradkit_ops.reduction.mean import mean
 
@@ -106,3 +109,27 @@ def std(
     array(1.)
     """
     return Std(reduced_axes(axis, x.ndim), bool(keepdims), ddof).apply((x,))[0]
+
+
+for _op, _ref in ((var, numpy.var), (std, numpy.std)):
+    # std is not differentiable where the reduced elements are all equal, e.g. one element
+    # with ddof=0: no scalar case for it.
+    op_spec(
+        name=_op.__name__,
+        shapes=[(3, 4), "3x4nc"] + ([()] if _op is var else []),
+        reference=_ref,
+    )(_op)
+    op_spec(
+        name=f"{_op.__name__}.ddof",
+        kwargs={"axis": 1, "ddof": 1, "keepdims": True},
+        shapes=[(3, 4), "3x4nc", (0, 4)],
+        reference=lambda x, _ref=_ref: _ref(x, axis=1, ddof=1, keepdims=True),
+    )(_op)
+    op_spec(
+        name=f"{_op.__name__}.axes",
+        kwargs={"axis": (0, 2), "ddof": 2},
+        shapes=[(2, 3, 4), "2x3x4nc", (2, 0, 4)],
+        reference=lambda x, _ref=_ref: _ref(x, axis=(0, 2), ddof=2),
+    )(_op)
+Var.spec = Unchecked("built and checked by var(), which has the specs")
+Std.spec = Unchecked("built and checked by std(), which has the specs")
