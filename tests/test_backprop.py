@@ -224,6 +224,16 @@ def test_grad_second_order():
     assert ggx.item() == pytest.approx(18.0)
 
 
+def test_third_order():
+    """Double backprop composes: ``d3/dx3 x**3 = 6`` and ``d3/dx3 exp(x) = exp(x)``."""
+    x = Variable(np.array([1.0, 2.0]))
+    for f, expected in [(lambda v: v**3, [6.0, 6.0]), (gradkit.arithmetic.exp, np.exp(x.array))]:
+        (g1,) = gradkit.grad([f(x).sum()], [x], enable_double_backprop=True)
+        (g2,) = gradkit.grad([g1.sum()], [x], enable_double_backprop=True)
+        (g3,) = gradkit.grad([g2.sum()], [x])
+        np.testing.assert_allclose(g3.array, expected)
+
+
 def test_first_order_grad_records_no_graph():
     """Without enable_double_backprop the returned gradient has no creator."""
     x = Variable(np.array([1.0, 2.0]))

@@ -412,3 +412,41 @@ def test_gradient_on_the_wrong_device_is_an_error():
     assert "MovesGradient" in message
     assert "input 0" in message
     assert "cpu" in message and "strict" in message
+
+
+def test_one_classic_instance_called_twice():
+    """Calling one classic Function instance twice builds two independent graphs, as the
+    seed does with ``linear = LinearFunction(...); y = linear(x)``."""
+    f = Square()
+    x = Variable(np.array([1.0]))
+    z = Variable(np.array([5.0]))
+    y1 = f(x)
+    y2 = f(z)
+    y1.backward()
+    y2.backward()
+    np.testing.assert_array_equal(x.grad, [2.0])
+    np.testing.assert_array_equal(z.grad, [10.0])
+
+
+def test_classic_function_graph_is_freed_by_reference_counting():
+    """The adapter retains every input of a classic Function; all of it is freed by
+    reference counting once the graph is dropped."""
+    import gc
+    import weakref
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        x = Variable(np.ones(3))
+        h = x * 2.0
+        kept = weakref.ref(h.array)
+        y = Square()(h).sum()
+        creator = weakref.ref(y.creator)
+        del h
+        assert kept() is not None  # retained for backward
+        y.backward()
+        del y
+        assert creator() is None and kept() is None
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -387,3 +387,42 @@ def test_indexing_basic_and_advanced():
     np.testing.assert_array_equal(x[a > 2].array, a[a > 2])
     x[[0, 0, 1]].sum().backward()
     np.testing.assert_array_equal(x.grad, [[2.0, 2.0, 2.0], [1.0, 1.0, 1.0]])
+
+
+@pytest.mark.xfail(
+    reason="engine bug: an operand of an unsupported type (str, None, list, complex) reaches "
+    "the op wrappers, which read its .dtype/.ndim: a bare AttributeError from inside the "
+    "engine instead of TypeError (e.g. by returning NotImplemented)",
+    raises=AttributeError,
+    strict=True,
+)
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda x: x + "a",
+        lambda x: x * None,
+        lambda x: x - [1.0, 2.0],
+        lambda x: [1.0, 2.0] + x,  # noqa: RUF005 (the reflected operator is the point)
+        lambda x: x + 1j,
+        lambda x: x ** "a",
+        lambda x: x @ 2.0,
+    ],
+    ids=["str", "none", "list", "reflected-list", "complex", "pow-str", "matmul-float"],
+)
+def test_unsupported_operand_is_a_type_error(op):
+    """An operand gradkit cannot use is a TypeError, never an AttributeError."""
+    with pytest.raises(TypeError):
+        op(Variable(np.ones(2)))
+
+
+@pytest.mark.xfail(
+    reason="engine bug: Variable.grad_var's setter reads value._data, so assigning an array "
+    "raises a bare AttributeError ('numpy.ndarray' object has no attribute '_data')",
+    raises=AttributeError,
+    strict=True,
+)
+def test_grad_var_setter_rejects_an_array_with_a_type_error():
+    """``x.grad_var = array`` is a TypeError pointing to ``x.grad``."""
+    x = Variable(np.ones(3))
+    with pytest.raises(TypeError, match="grad"):
+        x.grad_var = np.ones(3)

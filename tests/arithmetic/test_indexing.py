@@ -54,6 +54,14 @@ def test_repeated_indices_accumulate(device):
     assert x.grad_var.device == x.device
 
 
+def test_comparison_result_as_a_mask_on_strict(strict):
+    """``x[x > 0]`` and an index array on the strict device work, gradients included."""
+    x = Variable(np.arange(6.0).reshape(2, 3) - 2.0).to_device("strict")
+    y = x[x > 0].sum() + x[strict.send(np.array([1, 1]))].sum()
+    y.backward()
+    np.testing.assert_array_equal(gradkit.to_numpy(x.grad), [[0.0, 0.0, 0.0], [3.0, 3.0, 3.0]])
+
+
 def test_index_given_as_a_variable():
     """An integer Variable works as an index."""
     x = Variable(np.arange(6.0).reshape(2, 3))
