@@ -86,6 +86,8 @@ def where(condition: Any, x: Any, z: Any) -> Variable:
     array([1., 0.])
     """
     cond = as_array(condition)
+    if isinstance(cond, numpy.generic):  # NumPy compares 0-d arrays into scalars
+        cond = numpy.asarray(cond)
     dtype = getattr(cond, "dtype", None)
     if dtype is None or dtype_name(dtype) != "bool":
         got = type(condition).__name__ if dtype is None else f"dtype {dtype_name(dtype)}"
@@ -96,4 +98,4 @@ def where(condition: Any, x: Any, z: Any) -> Variable:
     if is_scalar(x) and is_scalar(z):
         raise TypeError("where: x and z are both scalars; pass at least one Variable or array")
     x, z = binary_operands("where", x, z)
-    return Where().apply((condition, x, z))[0]
+    return Where().apply((cond, x, z))[0]
