@@ -244,3 +244,26 @@ def test_numerical_instability_error_is_a_floating_point_error():
     """NumericalInstabilityError is both a GradkitError and a FloatingPointError."""
     assert issubclass(gradkit.NumericalInstabilityError, gradkit.GradkitError)
     assert issubclass(gradkit.NumericalInstabilityError, FloatingPointError)
+
+
+def test_debug_mode_gives_the_same_values_and_gradients(rng):
+    """Debug mode only adds checks: an expression over the engine ops gives the same values,
+    first and second order gradients with and without it (the engine's fast paths are off
+    in debug mode, so this also compares them with the general path)."""
+
+    def run():
+        x = Variable(a.copy())
+        w = Variable(b.copy())
+        y = ga.exp(x @ w * 0.5) + ga.log(x * x + 1.0)[:, ::-1] - (x / (w.T + 2.0)) ** 2
+        y = ga.sum_to(ga.broadcast_to(y.sum(axis=0), (3, 2)), (1, 2)).reshape(2).T + abs(-x[0])
+        (gx,) = gradkit.grad([y.sum()], [x], enable_double_backprop=True)
+        (ggx,) = gradkit.grad([(gx * gx).sum()], [x])
+        return y.array, gx.array, ggx.array
+
+    a = rng.uniform(0.5, 1.5, (2, 2))
+    b = rng.uniform(0.5, 1.5, (2, 2))
+    plain = run()
+    with gradkit.using_config("debug", True):
+        debugged = run()
+    for p, d in zip(plain, debugged, strict=True):
+        np.testing.assert_array_equal(p, d)
