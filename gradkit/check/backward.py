@@ -49,7 +49,7 @@ from gradkit.check.result import (
     Status,
     WorstElement,
 )
-from gradkit.check.sampling import make_rng, signed_direction
+from gradkit.check.sampling import make_rng, signed_direction, signed_directions
 from gradkit.check.target import Target, cast_array
 from gradkit.check.tolerance import (
     DEFAULT_TOLERANCES,
@@ -321,11 +321,8 @@ class _Run:
         """The grad_outputs ``u``: the caller's, or seeded random signed values."""
         given = self.given_u
         if given is None:
-            result = []
-            for y in float_outs:
-                w = signed_direction(self.rng, tuple(y.shape))
-                result.append(_on_device_like(w, y.array))
-            return result
+            drawn = signed_directions(self.rng, [tuple(y.shape) for y in float_outs])
+            return [_on_device_like(w, y.array) for w, y in zip(drawn, float_outs, strict=True)]
         given = list(given) if isinstance(given, tuple | list) else [given]
         arrays = [g.array if isinstance(g, Variable) else g for g in given]
         if len(arrays) == len(self.all_outs) and len(arrays) != len(float_outs):
@@ -381,23 +378,51 @@ class _Run:
         u = self.grad_output_weights(float_outs)
         u_snap = [_copy(a) for a in u]
         grads = self.backward(outs, slot_vars, u, "backward")
-        self.check_mutation(snapshots, t.arrays, "backward_mutates_input", "backward")
         self.check_mutation(u_snap, u, "backward_mutates_grad_output", "backward")
         g1 = [_host64(g) for g in grads]
+        # Backward is linear in grad_output, and scaling by 2 is exact in binary floating
+        # point: a second run with 2u must give exactly 2 g(u). One run checks both that
+        # backward is repeatable and that it scales with grad_output; the runs that tell the
+        # two apart are made only when the identity fails.
+        g2 = self.repeat_backward(outs, slot_vars, [_doubled(a) for a in u])
+        self.check_mutation(snapshots, t.arrays, "backward_mutates_input", "backward")
+        tol = None if opts.nondet_tol is None else 2 * opts.nondet_tol
+        if invariants.compare_repeated([2 * g for g in g1], g2, tol) is not None:
+            self.explain_inhomogeneity(outs, slot_vars, u, g1)
+
         try:
-            again = self.backward(outs, slot_vars, u, "the second backward")
+            return self._numerical(t, outs, float_idx, u, g1)
+        except (_StopCheck, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            raise self.error(exc, "a numerical evaluation (forward on perturbed inputs)") from None
+
+    def repeat_backward(
+        self, outs: Sequence[Variable], slot_vars: list[Any], u: list[Any]
+    ) -> list[numpy.ndarray]:
+        """Backward once more on the same graph; an exception there means it is not
+        repeatable."""
+        try:
+            return [_host64(g) for g in self.backward(outs, slot_vars, u, "a second backward")]
         except _StopCheck as stop:
             if stop.result.subcheck != "exception":
                 raise
             raise self.fail(
                 "nondeterministic",
-                f"backward is not repeatable: the second run on the same graph raised "
+                "backward is not repeatable: a second run on the same graph raised "
                 f"({stop.result.message})",
                 "backward consumes or modifies state saved by forward",
             ) from None
-        self.check_mutation(snapshots, t.arrays, "backward_mutates_input", "backward")
-        self.check_mutation(u_snap, u, "backward_mutates_grad_output", "backward")
-        diff = invariants.compare_repeated(g1, [_host64(g) for g in again], opts.nondet_tol)
+
+    def explain_inhomogeneity(
+        self, outs: Sequence[Variable], slot_vars: list[Any], u: list[Any], g1: list[numpy.ndarray]
+    ) -> None:
+        """g(2u) != 2 g(u): find out whether backward is nondeterministic or does not scale
+        with grad_output (it may be neither: subnormal results round differently)."""
+        t = self.target
+        opts = self.opts
+        again = self.repeat_backward(outs, slot_vars, u)
+        diff = invariants.compare_repeated(g1, again, opts.nondet_tol)
         if diff is not None:
             j, idx, value = diff
             name = t.names[t.targets[j]]
@@ -410,8 +435,8 @@ class _Run:
                 "order-dependent accumulation); declare nondet_tol if it is intended",
             )
         zeros = [_zeros_like(a) for a in u]
-        g0 = self.backward(outs, slot_vars, zeros, "backward with a zero grad_output")
-        bad = invariants.check_zero_gradients([_host64(g) for g in g0], g1)
+        g0 = self.repeat_backward(outs, slot_vars, zeros)
+        bad = invariants.check_zero_gradients(g0, g1)
         if bad is not None:
             j, idx, value = bad
             name = t.names[t.targets[j]]
@@ -421,13 +446,6 @@ class _Run:
                 "the gradient does not scale with grad_output: a term is not multiplied by gy "
                 "(e.g. returns f'(x) instead of gy * f'(x), or adds a constant)",
             )
-
-        try:
-            return self._numerical(t, outs, float_idx, u, g1)
-        except (_StopCheck, KeyboardInterrupt):
-            raise
-        except Exception as exc:
-            raise self.error(exc, "a numerical evaluation (forward on perturbed inputs)") from None
 
     def _numerical(
         self,
@@ -611,11 +629,11 @@ class _Run:
         t = self.target
         grads = dict(zip(t.targets, ref, strict=True))
         judgements: list[tuple[dict[int, numpy.ndarray], Judgement]] = []
-        for _ in range(self.opts.directions):
-            d = {
-                k: signed_direction(self.rng, tuple(t.arrays[k].shape)) * self.scales[k]
-                for k in t.targets
-            }
+        shapes = [tuple(t.arrays[k].shape) for k in t.targets] * self.opts.directions
+        drawn = signed_directions(self.rng, shapes)
+        n = len(t.targets)
+        for i in range(self.opts.directions):
+            d = {k: drawn[i * n + j] * self.scales[k] for j, k in enumerate(t.targets)}
             j = self.evaluate_probe(judge, probe, d, self.eps, grads, self.tolw)
             judgements.append((d, j))
         failing = [(d, j) for d, j in judgements if j.mismatch]
@@ -805,6 +823,12 @@ def _copy(a: Any) -> Any:
     from gradkit.backend import get_array_module
 
     return get_array_module(a).asarray(a, copy=True)
+
+
+def _doubled(a: Any) -> Any:
+    """``2 a`` (exact), as an array of ``a``'s namespace (NumPy 0-d stays an array)."""
+    d = a + a
+    return numpy.asarray(d) if isinstance(a, numpy.ndarray) else d
 
 
 def _zeros_like(a: Any) -> Any:

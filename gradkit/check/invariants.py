@@ -128,6 +128,13 @@ def find_mutations(
     index of the first changed element."""
     changed = []
     for k, (before, after) in enumerate(zip(snapshots, arrays, strict=True)):
+        if (
+            type(before) is numpy.ndarray
+            and type(after) is numpy.ndarray
+            and before.shape == after.shape
+            and before.tobytes() == after.tobytes()
+        ):
+            continue  # the fast path: bitwise equal
         b, a = to_numpy(before), to_numpy(after)
         if b.shape != a.shape:
             changed.append((k, ()))
@@ -143,8 +150,8 @@ def compare_repeated(
     ``(position in the lists, element index, difference)`` of the largest difference."""
     worst = None
     for j, (a, b) in enumerate(zip(first, second, strict=True)):
-        if a.size == 0:
-            continue
+        if a.size == 0 or (a.shape == b.shape and a.tobytes() == b.tobytes()):
+            continue  # bitwise equal (the common case, and the cheap test)
         same = (a == b) | (numpy.isnan(a) & numpy.isnan(b))
         diff = numpy.where(same, 0.0, numpy.abs(a - b))
         diff = numpy.where(numpy.isnan(diff), numpy.inf, diff)

@@ -54,6 +54,9 @@ ERROR_FRACTION = 0.01
 NOISE_ULPS = 8.0
 
 
+_STENCIL = (-2, -1, 1, 2)
+
+
 def unit_roundoff(dtype_name: str) -> float:
     """Half the machine epsilon of a floating dtype (2**-53 for float64)."""
     return float(numpy.finfo(numpy.dtype(dtype_name)).eps) / 2
@@ -61,7 +64,12 @@ def unit_roundoff(dtype_name: str) -> float:
 
 def step_scale(x: numpy.ndarray) -> numpy.ndarray:
     """Per-element step scale ``clip(|x|, STEP_SCALE_FLOOR, 1)`` (float64, host)."""
-    return numpy.clip(numpy.abs(numpy.asarray(x, dtype=numpy.float64)), STEP_SCALE_FLOOR, 1.0)
+    s = numpy.abs(numpy.asarray(x, dtype=numpy.float64))
+    if not isinstance(s, numpy.ndarray) or s.ndim == 0:  # 0-d: NumPy returns a scalar
+        return numpy.asarray(min(max(float(s), STEP_SCALE_FLOOR), 1.0))
+    numpy.maximum(s, STEP_SCALE_FLOOR, out=s)
+    numpy.minimum(s, 1.0, out=s)
+    return s
 
 
 @dataclass(frozen=True)
@@ -185,34 +193,35 @@ class Probe:
         """
         xp = self.xp
         exact = self.eval_dtype == "float64"
-        steps = {}
+        points: dict[int, list[Any]] = {t: list(self.base) for t in _STENCIL}
         for k, d in direction.items():
-            dd = d * h
-            steps[k] = (
-                dd.astype(self.eval_dtype, copy=False) if self.host else self._send(dd, "float64")
-            )
-        values = {}
-        lin = {}
-        for t in (-2, -1, 1, 2):
-            arrays = list(self.base)
-            for k, dd in steps.items():
-                x = self.base[k]
-                if self.host:
-                    moved = (
-                        x + t * dd if exact else (x.astype(numpy.float64) + t * dd).astype(x.dtype)
-                    )
+            x = self.base[k]
+            if self.host:
+                x64 = x if x.dtype == numpy.float64 else x.astype(numpy.float64)
+                dd = d * h
+                dd2 = dd + dd
+                moved = {-2: x64 - dd2, -1: x64 - dd, 1: x64 + dd, 2: x64 + dd2}
+                for t, m in moved.items():
+                    if not exact:
+                        m = m.astype(x.dtype)
                     # NumPy arithmetic on 0-d arrays returns scalars; ops expect arrays.
-                    arrays[k] = moved if x.ndim else numpy.asarray(moved)
-                else:
-                    moved = xp.astype(x, xp.float64) + t * dd
-                    arrays[k] = moved if exact else xp.astype(moved, x.dtype)
-            values[t] = self.phi(arrays)
-            if grads is not None and not exact:
+                    points[t][k] = m if x.ndim else numpy.asarray(m)
+            else:
+                dd = self._send(d * h, "float64")
+                x64 = xp.astype(x, xp.float64)
+                for t in _STENCIL:
+                    m = x64 + t * dd
+                    points[t][k] = m if exact else xp.astype(m, x.dtype)
+        values = {t: self.phi(points[t]) for t in _STENCIL}
+        lin = {}
+        if grads is not None and not exact:
+            # The displacements actually applied, after rounding to the evaluation dtype.
+            for t in _STENCIL:
                 lin[t] = sum(
                     float(
                         numpy.vdot(
                             grads[k],
-                            to_numpy(arrays[k]).astype(numpy.float64)
+                            to_numpy(points[t][k]).astype(numpy.float64)
                             - to_numpy(self.base[k]).astype(numpy.float64),
                         )
                     )

@@ -85,6 +85,11 @@ DEFAULT_EPS: dict[str, float] = {
 }
 
 
+# id(dtype) -> (dtype, name): keyed by identity, because dtypes of different namespaces must
+# not be compared with each other; holding the dtype keeps its id from being reused.
+_NAME_CACHE: dict[int, tuple[Any, str]] = {}
+
+
 def dtype_name(dtype: Any) -> str:
     """The canonical name (``"float32"``...) of a NumPy, CuPy or array-API dtype, or a name.
 
@@ -92,6 +97,18 @@ def dtype_name(dtype: Any) -> str:
     >>> dtype_name(np.float16), dtype_name("float64")
     ('float16', 'float64')
     """
+    if type(dtype) is not str and isinstance(dtype, numpy.dtype) and dtype.isbuiltin == 1:
+        return dtype.type.__name__  # fast for NumPy's own dtypes ('float64', 'int64'...)
+    hit = _NAME_CACHE.get(id(dtype))
+    if hit is not None and hit[0] is dtype:
+        return hit[1]
+    name = _dtype_name(dtype)
+    if not isinstance(dtype, str):  # strings are cheap to parse and not worth holding
+        _NAME_CACHE[id(dtype)] = (dtype, name)
+    return name
+
+
+def _dtype_name(dtype: Any) -> str:
     if isinstance(dtype, str) or (isinstance(dtype, type) and issubclass(dtype, numpy.generic)):
         return numpy.dtype(dtype).name
     name = getattr(dtype, "name", None)  # NumPy/CuPy dtypes
