@@ -227,10 +227,12 @@ def _backprop(
                 if g is None:
                     continue  # nothing reached this function's only output
                 if retain_grad:
-                    _retain(out_node, g)
+                    _retain(out_node, g, enable_double_backprop)
                 gys = (g,)
             else:
-                gys = _output_grads(func, out_refs, grads, keep, retain_grad)
+                gys = _output_grads(
+                    func, out_refs, grads, keep, retain_grad, enable_double_backprop
+                )
 
             if len(in_nodes) == 1:
                 if not in_nodes[0].requires_grad:
@@ -288,17 +290,28 @@ def _backprop(
     return grads
 
 
-def _retain(out_node: VariableNode, g: Variable) -> None:
+def _retain(out_node: VariableNode, g: Variable, double: bool) -> None:
     """Store ``g`` on the live Variable of ``out_node`` (retain_grad)."""
     var = out_node.variable_ref()
     if var is not None:
         prev = var._grad_var
-        # ``prev is g``: a root whose grad already is the initial gradient; don't count it twice.
-        var._grad_var = g if prev is None or prev is g else prev + g
+        if prev is g:  # a root whose grad already is the initial gradient
+            return
+        if prev is not None:
+            var._grad_var = _accumulate(prev, g, double)
+        elif double:
+            var._grad_var = g
+        else:  # the same array flows on to other variables: keep a copy of its own
+            var._grad_var = _new_variable(get_array_module(g._data).asarray(g._data, copy=True))
 
 
 def _output_grads(
-    func: Any, out_refs: Any, grads: dict[VariableNode, Variable], keep: Any, retain_grad: bool
+    func: Any,
+    out_refs: Any,
+    grads: dict[VariableNode, Variable],
+    keep: Any,
+    retain_grad: bool,
+    double: bool,
 ) -> tuple[Variable, ...]:
     """Collect (and free, unless kept) the gradients of a multi-output function's outputs."""
     gys: list[Variable | None] = []
@@ -309,7 +322,7 @@ def _output_grads(
         if out_node is not None:
             g = grads.get(out_node) if out_node in keep else grads.pop(out_node, None)
             if retain_grad and g is not None:
-                _retain(out_node, g)
+                _retain(out_node, g, double)
         if g is None:
             missing = True
         gys.append(g)

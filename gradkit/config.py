@@ -45,6 +45,12 @@ class _ThreadLocalConfig(threading.local):
     def __init__(self) -> None:
         self.__dict__.update(CONFIG_DEFAULTS)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in CONFIG_DEFAULTS:
+            known = ", ".join(sorted(CONFIG_DEFAULTS))
+            raise AttributeError(f"unknown config flag {name!r}; the flags are: {known}")
+        super().__setattr__(name, value)
+
     def __repr__(self) -> str:
         flags = ", ".join(f"{name}={getattr(self, name)!r}" for name in CONFIG_DEFAULTS)
         return f"gradkit.config({flags})"

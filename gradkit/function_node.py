@@ -156,6 +156,8 @@ class FunctionNode:
                                 if not x._requires_grad or y.dtype.kind not in "fc":
                                     var._requires_grad = False
                                 return (var,)
+                            if self.inputs is not None:
+                                raise self._reuse_error()
                             node = x._node
                             if node is None:
                                 node = x._node = VariableNode(x, None, 0, True, d)
@@ -164,8 +166,8 @@ class FunctionNode:
                             if self._input_indexes_to_retain is not None:
                                 node.data = d
                             out = var._node = VariableNode(var, self, rank + 1, True, y)
-                            if not is_float_dtype(y.dtype):
-                                out.requires_grad = False
+                            if y.dtype.kind not in "fc":  # integer outputs have no gradient
+                                out.requires_grad = var._requires_grad = False
                             self.outputs = (weakref.ref(out),)
                             if self._output_indexes_to_retain is not None:
                                 self._retained_output_data = (y,)
@@ -216,6 +218,8 @@ class FunctionNode:
                 [_new_variable(y, requires_grad and is_float_dtype(y.dtype)) for y in outputs]
             )
 
+        if self.inputs is not None:
+            raise self._reuse_error()
         rank = 0
         in_nodes = []
         for x in inputs:
@@ -238,8 +242,9 @@ class FunctionNode:
         ret = []
         refs = []
         for y in outputs:
-            var = _new_variable(y)
-            node = VariableNode(var, self, generation, is_float_dtype(y.dtype), y)
+            differentiable = is_float_dtype(y.dtype)
+            var = _new_variable(y, differentiable)
+            node = VariableNode(var, self, generation, differentiable, y)
             var._node = node
             ret.append(var)
             refs.append(weakref.ref(node))
@@ -255,6 +260,13 @@ class FunctionNode:
         return tuple(ret)
 
     # ------------------------------------------------------------------ error paths
+    def _reuse_error(self) -> GraphError:
+        return GraphError(
+            f"this {self.label} instance was already applied and holds its place in a graph; "
+            f"a FunctionNode instance records one call. Create a new one per call, e.g. "
+            f"{type(self).__name__}(...).apply(inputs)"
+        )
+
     def _bad_input_error(self, index: int, x: Any) -> TypeError:
         return TypeError(
             f"{self.label}: input {index} is a {type(x).__name__}, not a Variable or an "

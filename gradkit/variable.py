@@ -193,7 +193,13 @@ class Variable:
         return self._grad_var
 
     @grad_var.setter
-    def grad_var(self, value: Variable | None) -> None:
+    def grad_var(self, value: Variable | Any | None) -> None:
+        if value is not None and not isinstance(value, Variable):
+            if not is_array(value):
+                raise TypeError(
+                    f"grad_var must be a Variable, an array or None; got {type(value).__name__}"
+                )
+            value = Variable._from_array(value)
         if value is not None:
             self._check_grad(value._data)
         self._grad_var = value
@@ -267,31 +273,47 @@ class Variable:
     @property
     def shape(self) -> tuple[int, ...]:
         """Shape of the array."""
-        return self._data.shape
+        try:
+            return self._data.shape
+        except AttributeError:
+            raise self._uninitialized_error() from None
 
     @property
     def ndim(self) -> int:
         """Number of dimensions."""
-        return self._data.ndim
+        try:
+            return self._data.ndim
+        except AttributeError:
+            raise self._uninitialized_error() from None
 
     @property
     def size(self) -> int:
         """Number of elements."""
-        return int(self._data.size)
+        try:
+            return int(self._data.size)
+        except AttributeError:
+            raise self._uninitialized_error() from None
 
     @property
     def dtype(self) -> Any:
         """Dtype of the array."""
-        return self._data.dtype
+        try:
+            return self._data.dtype
+        except AttributeError:
+            raise self._uninitialized_error() from None
 
     @property
     def device(self) -> Device:
         """The :class:`~gradkit.Device` the array lives on."""
+        if self._data is None:
+            raise self._uninitialized_error()
         return get_device_from_array(self._data)
 
     @property
     def xp(self) -> Any:
         """The array namespace of the array."""
+        if self._data is None:
+            raise self._uninitialized_error()
         return get_array_module(self._data)
 
     def _describe(self) -> str:

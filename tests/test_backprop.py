@@ -86,12 +86,6 @@ def test_zero_dim_gradients_stay_arrays():
     assert isinstance(gx.array, np.ndarray)
 
 
-@pytest.mark.xfail(
-    reason="engine bug: with retain_grad=True an intermediate's grad and a leaf's grad are "
-    "the same array when an op passes its gradient through (x + 1.0), so writing into "
-    "h.grad changes x.grad",
-    strict=True,
-)
 def test_retained_grads_do_not_alias_leaf_grads():
     """Two variables never share one gradient array, intermediates included."""
     x = Variable(np.array([1.0, 2.0]))

@@ -427,12 +427,6 @@ def test_label_names_the_node_in_errors():
         y.sum().backward()
 
 
-@pytest.mark.xfail(
-    reason="engine bug: applying one FunctionNode instance twice overwrites its inputs and "
-    "outputs; backward from the first output then gives no gradient at all (x.grad is None), "
-    "silently",
-    strict=True,
-)
 def test_applying_one_node_twice_is_an_error_or_correct():
     """A second apply of the same node either raises, or leaves both graphs correct."""
     node = Square()
@@ -459,12 +453,6 @@ class ValuesAndOrder(FunctionNode):
         return (grad_outputs[0] * 2.0,)
 
 
-@pytest.mark.xfail(
-    reason="engine bug: an integer output of a recorded op is a Variable with "
-    "requires_grad=True (its graph node says False), so `order * x` fails with 'both "
-    "operands need one dtype' although an integer leaf Variable works there",
-    strict=True,
-)
 def test_integer_output_of_a_recorded_op_needs_no_gradient():
     """Integer outputs never require a gradient, and combine with floats like integer
     leaves do."""

@@ -100,47 +100,33 @@ def test_uninitialized_parameter_in_an_op():
         Parameter(0.0, name="b") * 2.0
 
 
-UNINITIALIZED_BUG = pytest.mark.xfail(
-    reason="engine bug: an uninitialized Parameter's shape/ndim/size/dtype/device/item and "
-    "the reshape/matmul/broadcast_to/sum_to/getitem wrappers fail with a bare AttributeError "
-    "('NoneType' object has no attribute 'shape') or a misleading TypeError ('Parameter is "
-    "not an array gradkit supports'), instead of the 'call initialize(shape)' error",
-    strict=True,
-)
-
 UNINITIALIZED_USES = {
-    "shape": (lambda p: p.shape, True),
-    "ndim": (lambda p: p.ndim, True),
-    "size": (lambda p: p.size, True),
-    "dtype": (lambda p: p.dtype, True),
-    "device": (lambda p: p.device, True),
-    "item": (lambda p: p.item(), True),
-    "reshape": (lambda p: p.reshape(2), True),
-    "matmul": (lambda p: p @ gradkit.Variable(np.ones(2)), True),
-    "broadcast_to": (lambda p: gradkit.arithmetic.broadcast_to(p, (2,)), True),
-    "sum_to": (lambda p: gradkit.arithmetic.sum_to(p, ()), True),
-    "getitem": (lambda p: p[0], True),
-    "T": (lambda p: p.T, False),
-    "sum": (lambda p: p.sum(), False),
-    "mul": (lambda p: p * 2.0, False),
-    "len": (lambda p: len(p), False),
-    "backward": (lambda p: p.backward(), False),
+    "shape": lambda p: p.shape,
+    "ndim": lambda p: p.ndim,
+    "size": lambda p: p.size,
+    "dtype": lambda p: p.dtype,
+    "device": lambda p: p.device,
+    "item": lambda p: p.item(),
+    "reshape": lambda p: p.reshape(2),
+    "matmul": lambda p: p @ gradkit.Variable(np.ones(2)),
+    "broadcast_to": lambda p: gradkit.arithmetic.broadcast_to(p, (2,)),
+    "sum_to": lambda p: gradkit.arithmetic.sum_to(p, ()),
+    "getitem": lambda p: p[0],
+    "T": lambda p: p.T,
+    "sum": lambda p: p.sum(),
+    "mul": lambda p: p * 2.0,
+    "len": lambda p: len(p),
+    "backward": lambda p: p.backward(),
 }
 
 
-@pytest.mark.parametrize(
-    "use",
-    [
-        pytest.param(name, marks=[UNINITIALIZED_BUG] if buggy else [], id=name)
-        for name, (_, buggy) in UNINITIALIZED_USES.items()
-    ],
-)
+@pytest.mark.parametrize("use", list(UNINITIALIZED_USES))
 def test_uninitialized_parameter_says_to_initialize(use):
     """Every use of an uninitialized parameter is a ValueError telling to call initialize,
     never an AttributeError from inside the engine."""
     p = Parameter(0.0, name="b")
     with pytest.raises(ValueError, match="initialize"):
-        UNINITIALIZED_USES[use][0](p)
+        UNINITIALIZED_USES[use](p)
 
 
 def test_lazy_parameter_on_the_strict_device(strict):

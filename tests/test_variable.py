@@ -389,13 +389,6 @@ def test_indexing_basic_and_advanced():
     np.testing.assert_array_equal(x.grad, [[2.0, 2.0, 2.0], [1.0, 1.0, 1.0]])
 
 
-@pytest.mark.xfail(
-    reason="engine bug: an operand of an unsupported type (str, None, list) reaches "
-    "the op wrappers, which read its .dtype/.ndim: a bare AttributeError from inside the "
-    "engine instead of TypeError (e.g. by returning NotImplemented)",
-    raises=AttributeError,
-    strict=True,
-)
 @pytest.mark.parametrize(
     "op",
     [
@@ -414,12 +407,6 @@ def test_unsupported_operand_is_a_type_error(op):
         op(Variable(np.ones(2)))
 
 
-@pytest.mark.xfail(
-    reason="engine bug: Variable.grad_var's setter reads value._data, so assigning an array "
-    "raises a bare AttributeError ('numpy.ndarray' object has no attribute '_data')",
-    raises=AttributeError,
-    strict=True,
-)
 def test_grad_var_setter_with_an_array():
     """``x.grad_var = array`` is either a TypeError pointing to ``x.grad``, or accepted as
     the gradient; never an AttributeError."""

@@ -60,6 +60,9 @@ def broadcast_to(x: Any, shape: tuple[int, ...]) -> Variable:
     shape = tuple(shape)
     if x.shape == shape:
         return as_variable(x)
+    lead = len(shape) - len(x.shape)
+    if lead < 0 or any(xs not in (1, s) for xs, s in zip(x.shape, shape[lead:], strict=True)):
+        raise ValueError(f"broadcast_to: shape {x.shape} cannot be broadcast to {shape}")
     return BroadcastTo(shape).apply((x,))[0]
 
 

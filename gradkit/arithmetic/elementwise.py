@@ -376,12 +376,30 @@ def _binary(
             b = y._data
             if type(a) is _ndarray and type(b) is _ndarray and a.dtype is b.dtype:
                 return _wrap(array_op(a, b), x._requires_grad or y._requires_grad)
-        if x.dtype is not y.dtype:
+        try:
+            same_dtype = x.dtype is y.dtype
+        except AttributeError:
+            raise _operand_error(name, x, y) from None
+        if not same_dtype:
             x, y = _match_dtypes(name, x, y)
         return node_cls().apply((x, y))[0]
 
     op.__name__ = op.__qualname__ = name
     return op
+
+
+def _operand_error(name: str, x: Any, y: Any) -> TypeError:
+    bad = [(i, v) for i, v in enumerate((x, y)) if not hasattr(v, "dtype")]
+    i, v = bad[0]
+    hint = (
+        " Wrap a list in an array with an explicit dtype, e.g. np.asarray(values, dtype=x.dtype)."
+        if isinstance(v, list | tuple)
+        else ""
+    )
+    return TypeError(
+        f"{name}: operand {i} is a {type(v).__name__}; the operands must be Variables, arrays "
+        f"or numbers.{hint}"
+    )
 
 
 def _negated_add(c: Any) -> FunctionNode:

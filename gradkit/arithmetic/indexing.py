@@ -118,5 +118,7 @@ class GetItemGrad(FunctionNode):
 def getitem(x: Any, index: Any) -> Variable:
     """``x[index]`` with basic (ints, slices, None, ...) or advanced (integer or boolean
     arrays, lists) indices, as in NumPy."""
+    if isinstance(x, Variable) and x._data is None:
+        raise x._uninitialized_error()
     parts, advanced = _normalize_index(x, index)
     return GetItem(parts, advanced).apply((x,))[0]

@@ -52,6 +52,12 @@ class MatMul(FunctionNode):
 
 def matmul(a: Any, b: Any) -> Variable:
     """Matrix product of ``a`` and ``b`` (NumPy ``matmul`` rules)."""
+    for i, operand in enumerate((a, b)):
+        if getattr(operand, "ndim", None) is None:
+            raise TypeError(
+                f"matmul: operand {i} is a {type(operand).__name__}; the operands must be "
+                "Variables or arrays (use * for a product with a number)"
+            )
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError("matmul: operands must have at least one dimension; use * for scalars")
     return MatMul().apply((a, b))[0]

@@ -20,9 +20,9 @@ def normalize_axis(axis: Any, ndim: int) -> tuple[int, ...]:
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     result = []
     for a in axes:
-        if not -ndim <= a < max(ndim, 1):
+        if not -ndim <= a < ndim:
             raise ValueError(f"axis {a} is out of bounds for an array of {ndim} dimensions")
-        result.append(a % ndim if ndim else 0)
+        result.append(a % ndim)
     if len(set(result)) != len(result):
         raise ValueError(f"repeated axis in {axis}")
     return tuple(sorted(result))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from gradkit.backend import get_array_module
@@ -49,6 +50,16 @@ def reshape(x: Any, shape: Any) -> Variable:
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     if x.shape == shape:
         return as_variable(x)
+    size = math.prod(x.shape)
+    known = math.prod(s for s in shape if s != -1)
+    unknown = shape.count(-1)
+    if (
+        unknown > 1
+        or any(s < -1 for s in shape)
+        or (unknown == 0 and known != size)
+        or (unknown == 1 and (known == 0 or size % known))
+    ):
+        raise ValueError(f"reshape: an array of shape {x.shape} cannot be reshaped to {shape}")
     return Reshape(shape).apply((x,))[0]
 
 
