@@ -30,7 +30,7 @@ def as_index_array(indices: Any, like: Any, op: str, size: int | None = None) ->
             raise TypeError(f"{op}: indices must be integers; got dtype {host.dtype}")
         if host.dtype.kind == "b":
             raise TypeError(f"{op}: indices must be integers, not booleans")
-        indices = xp.asarray(host.astype(numpy.int64), device=data.device)
+        indices = xp.asarray(host.astype(numpy.int64), dtype=xp.int64, device=data.device)
     else:
         if gradkit.get_array_module(indices) is not xp or indices.device != data.device:
             raise DeviceMismatchError(
