@@ -217,7 +217,8 @@ class _Run:
                     badness = numpy.where(
                         cmp.tol > 0, err / cmp.tol, numpy.where(err > 0, numpy.inf, 0)
                     )
-                order = numpy.argsort(-badness, kind="stable")
+                # Worst first: elements beyond tolerance, by absolute error.
+                order = numpy.lexsort((-err, ~(badness > 1)))
                 for i in order[:WORST_KEPT]:
                     if cmp.full and not badness[i] > 1 and status is not Status.PASSED:
                         break
@@ -367,6 +368,11 @@ class _Run:
             raise self.error(exc, "forward") from None
         self.check_mutation(snapshots, t.arrays, "forward_mutates_input", "forward")
         self.all_outs = outs
+        if t.label.startswith("<lambda>") or "<locals>" in t.label:
+            # A lambda names nothing: name the op that made the outputs, if one did.
+            creator = outs[0].creator if outs else None
+            if creator is not None:
+                t.label = creator.label
         float_idx = [i for i, y in enumerate(outs) if is_float_dtype(y.dtype)]
         float_outs = [outs[i] for i in float_idx]
         if not float_outs:
@@ -684,9 +690,11 @@ class _Run:
                 ratio = numpy.where(cmp.tol > 0, err / cmp.tol, numpy.inf)
             if err.size == 0:
                 continue
-            i = int(numpy.argmax(ratio))
-            if worst is None or ratio[i] > worst[0]:
-                worst = (ratio[i], k, i, cmp)
+            if not (ratio > 1).any():
+                continue
+            i = int(numpy.argmax(numpy.where(ratio > 1, err, -1.0)))
+            if worst is None or err[i] > worst[0]:
+                worst = (err[i], k, i, cmp)
         if worst is None:
             return ""
         _, k, i, cmp = worst
@@ -810,7 +818,7 @@ class _Run:
         else:
             head = f"element-wise derivative mismatch{where}"
         if mismatches:
-            c = max(mismatches, key=lambda c: abs(c.analytic - c.numeric) / max(c.tol, 1e-300))
+            c = max(mismatches, key=lambda c: abs(c.analytic - c.numeric))
             idx = _index(tuple(t.arrays[c.slot].shape), c.flat)
             head += (
                 f"; worst: {t.names[c.slot]}{list(idx)} analytic {c.analytic:.6g} vs numeric "
