@@ -7,11 +7,12 @@ higher-order gradients work), and :class:`Function` is the classic array-level A
 
 from __future__ import annotations
 
-from gradkit import arithmetic
-from gradkit.backend import get_array_module, is_array, to_numpy
-from gradkit.backprop import backward, grad
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Light modules, imported eagerly. ``config`` must be: the submodule gradkit.config would
+# otherwise shadow the config object as an attribute of the package.
 from gradkit.config import config, force_backprop_mode, no_backprop_mode, using_config
-from gradkit.device import Device, get_device, get_device_from_array, gpu_available
 from gradkit.exceptions import (
     BackwardResultError,
     DeviceMismatchError,
@@ -21,10 +22,53 @@ from gradkit.exceptions import (
     GraphError,
     NumericalInstabilityError,
 )
-from gradkit.function import Function
-from gradkit.function_node import FunctionNode
-from gradkit.parameter import Parameter
-from gradkit.variable import Variable, as_array, as_variable
+
+if TYPE_CHECKING:  # the names below are loaded lazily, on first use (see __getattr__)
+    from gradkit import arithmetic
+    from gradkit.backend import get_array_module, is_array, to_numpy
+    from gradkit.backprop import backward, grad
+    from gradkit.device import Device, get_device, get_device_from_array, gpu_available
+    from gradkit.function import Function
+    from gradkit.function_node import FunctionNode
+    from gradkit.parameter import Parameter
+    from gradkit.variable import Variable, as_array, as_variable
+
+# Public name -> module that defines it. ``import gradkit`` itself imports nothing heavy, so
+# the pytest plugin (gradkit.pytest_plugin) and the CLI start fast; the first use of a name
+# imports the engine (and NumPy).
+_HOMES = {
+    "arithmetic": "gradkit.arithmetic",
+    "get_array_module": "gradkit.backend",
+    "is_array": "gradkit.backend",
+    "to_numpy": "gradkit.backend",
+    "backward": "gradkit.backprop",
+    "grad": "gradkit.backprop",
+    "Device": "gradkit.device",
+    "get_device": "gradkit.device",
+    "get_device_from_array": "gradkit.device",
+    "gpu_available": "gradkit.device",
+    "Function": "gradkit.function",
+    "FunctionNode": "gradkit.function_node",
+    "Parameter": "gradkit.parameter",
+    "Variable": "gradkit.variable",
+    "as_array": "gradkit.variable",
+    "as_variable": "gradkit.variable",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'gradkit' has no attribute {name!r}")
+    module = importlib.import_module(home)
+    value = module if home == f"gradkit.{name}" else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOMES))
+
 
 __version__ = "0.1.0"
 

@@ -333,3 +333,8 @@ class FunctionNode:
                         f"{self.label}.forward produced NaN or Inf in output {i} (shape "
                         f"{y.shape}, dtype {_dtype_name(y.dtype)}); config.debug is on"
                     )
+
+
+# The engine arithmetic subclasses FunctionNode and installs Variable's operators; see the end
+# of gradkit/variable.py.
+import gradkit.arithmetic  # noqa: E402, F401

@@ -464,3 +464,9 @@ def as_variable(x: Any) -> Variable:
 def as_array(x: Any) -> Any:
     """Return the array of a Variable, or ``x`` itself."""
     return x._data if isinstance(x, Variable) else x
+
+
+# Variable's operators are installed by the engine arithmetic, which needs FunctionNode; the
+# function_node module imports it at its end. Importing that module here (after Variable
+# exists) installs the operators whichever engine module is imported first.
+import gradkit.function_node  # noqa: E402, F401
