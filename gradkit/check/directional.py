@@ -21,12 +21,15 @@ import numpy
 
 from gradkit.check.numerical import Probe
 
-__all__ = ["Judgement", "judge", "tolerance_along", "REFINEMENTS", "KINK_SHARE"]
+__all__ = ["Judgement", "judge", "tolerance_along", "REFINEMENTS", "KINK_SHARE", "KINK_NOISE"]
 
 #: How many times a disagreement is re-measured with a 10x smaller step (float64 only).
 REFINEMENTS = 2
 #: A kink explains a disagreement when the one-sided derivatives differ by this share of it.
 KINK_SHARE = 0.1
+#: Where values agree, a kink is seen only when the one-sided derivatives differ by more than
+#: the tolerance and this many times the numerical error estimate (rounding noise included).
+KINK_NOISE = 10.0
 
 
 @dataclass(frozen=True)
@@ -71,9 +74,22 @@ def judge(
     levels = REFINEMENTS if refine and probe.eval_dtype == "float64" else 0
     est = probe.derivative(direction, h, grads)
     for level in range(levels + 1):
-        if est.finite and abs(est.analytic - est.value) <= tol + est.error:
+        agree = est.finite and abs(est.analytic - est.value) <= tol + est.error
+        # Agreement at a kink proves nothing (|x| at 0: the central difference and the
+        # subgradient are both 0): it counts only where the one-sided derivatives agree too.
+        kink = est.finite and est.kink > max(tol, KINK_NOISE * est.error)
+        if agree and not kink:
             return Judgement(True, est.analytic, est.value, tol + est.error, h)
         if level == levels:
+            if agree:
+                return Judgement(
+                    False,
+                    est.analytic,
+                    est.value,
+                    tol + est.error,
+                    h,
+                    f"one-sided derivatives differ by {est.kink:.3g} (a kink at the sample)",
+                )
             break
         h /= 10
         est = probe.derivative(direction, h, grads)
