@@ -6,45 +6,24 @@ it. This package only gathers the categories' exports. It is written against gra
 API only, exactly as a third-party op library would be.
 
 The engine's own arithmetic (``add``, ``mul``, ``matmul``, ``sum``, ``reshape``...) is
-re-exported here, so every op is found in one place.
+re-exported by the categories, with its specs, so every op is found in one place.
+
+>>> import numpy as np, gradkit, gradkit_ops as G
+>>> x = gradkit.Variable(np.array([[1.0, 2.0], [3.0, 4.0]]))
+>>> G.logsumexp(G.tanh(x), axis=1).shape
+(2,)
 """
 
 from __future__ import annotations
 
-from gradkit.arithmetic import (
-    absolute,
-    add,
-    broadcast_to,
-    div,
-    exp,
-    getitem,
-    log,
-    matmul,
-    mul,
-    neg,
-    pow,
-    reshape,
-    sub,
-    sum,
-    sum_to,
-    transpose,
-)
+from gradkit_ops import activation, array, comparison, math, reduction
+from gradkit_ops.activation import *  # noqa: F403
+from gradkit_ops.array import *  # noqa: F403
+from gradkit_ops.comparison import *  # noqa: F403
+from gradkit_ops.math import *  # noqa: F403
+from gradkit_ops.reduction import *  # noqa: F403
 
-__all__ = [
-    "absolute",
-    "add",
-    "broadcast_to",
-    "div",
-    "exp",
-    "getitem",
-    "log",
-    "matmul",
-    "mul",
-    "neg",
-    "pow",
-    "reshape",
-    "sub",
-    "sum",
-    "sum_to",
-    "transpose",
-]
+#: The categories, in the order of the reference documentation.
+CATEGORIES = (math, comparison, activation, reduction, array)
+
+__all__ = sorted({name for category in CATEGORIES for name in category.__all__})
