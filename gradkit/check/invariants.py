@@ -124,7 +124,7 @@ def _first_difference(before: numpy.ndarray, after: numpy.ndarray) -> tuple[int,
 def find_mutations(
     snapshots: Sequence[Any], arrays: Sequence[Any]
 ) -> list[tuple[int, tuple[int, ...]]]:
-    """Slots whose array differs (bitwise, NaN equal to NaN) from its snapshot, with the
+    """Slots whose array differs from its snapshot (in value, NaN equal to NaN), with the
     index of the first changed element."""
     changed = []
     for k, (before, after) in enumerate(zip(snapshots, arrays, strict=True)):
