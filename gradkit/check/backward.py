@@ -112,6 +112,14 @@ class BackwardCheckOptions:
         return base.loosest(self.policy(dtype)) if self.overridden else base
 
 
+class _FunctionRaisedError(Exception):
+    """The function under test raised while evaluated on perturbed inputs."""
+
+    def __init__(self, original: BaseException) -> None:
+        super().__init__(str(original))
+        self.original = original
+
+
 class _StopCheck(Exception):  # noqa: N818 (control flow, not an error)
     """Ends a check early with its result."""
 
@@ -398,10 +406,10 @@ class _Run:
 
         try:
             return self._numerical(t, outs, float_idx, u, g1)
-        except (_StopCheck, KeyboardInterrupt):
-            raise
-        except Exception as exc:
-            raise self.error(exc, "a numerical evaluation (forward on perturbed inputs)") from None
+        except _FunctionRaisedError as exc:
+            raise self.error(
+                exc.original, "a numerical evaluation (forward on perturbed inputs)"
+            ) from None
 
     def repeat_backward(
         self, outs: Sequence[Variable], slot_vars: list[Any], u: list[Any]
@@ -511,7 +519,10 @@ class _Run:
         )
 
         def evaluate_on(arrays: list[Any]) -> tuple[Any, ...]:
-            outputs, _ = t.call(arrays)
+            try:
+                outputs, _ = t.call(arrays)
+            except Exception as exc:
+                raise _FunctionRaisedError(exc) from exc
             return tuple([outputs[i]._data for i in float_idx])
 
         center = [outs[i].array for i in float_idx]
