@@ -119,8 +119,22 @@ def register_backend_function(name: str, namespace: str, impl: Callable[..., Any
     _TABLE.setdefault(name, {})[namespace] = impl
 
 
+# Engine modules that fill more of the table; imported on the first lookup that misses, so
+# ``import gradkit`` stays light.
+_TABLE_MODULES = ("gradkit.special_functions",)
+
+
+def _load_table_modules() -> None:
+    import importlib
+
+    for module in _TABLE_MODULES:
+        importlib.import_module(module)
+
+
 def backend_function(name: str, xp: Any) -> Callable[..., Any]:
     """Return the implementation of table operation ``name`` for namespace ``xp``."""
+    if name not in _TABLE:
+        _load_table_modules()
     try:
         impls = _TABLE[name]
     except KeyError:

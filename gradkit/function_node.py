@@ -190,6 +190,9 @@ class FunctionNode:
                 if type(d) is not _ndarray and not is_array(d):
                     raise self._bad_input_error(len(in_data), x)
             t = type(d)
+            if t is not _ndarray and isinstance(d, numpy.generic):
+                d = numpy.asarray(d)  # a NumPy scalar is a 0-d array on the host
+                t = _ndarray
             if first_type is None:
                 first_type = t
             elif t is not first_type:

@@ -164,7 +164,10 @@ class Variable:
 
     @classmethod
     def _from_array(cls, data: Any, requires_grad: bool = True) -> Variable:
-        """Fast constructor for arrays the engine produced itself (no validation)."""
+        """Fast constructor for arrays the engine produced itself (no validation beyond
+        turning a NumPy scalar into a 0-d array)."""
+        if isinstance(data, numpy.generic):
+            data = numpy.asarray(data)
         var = object.__new__(cls)
         var._data = data
         var._node = None
