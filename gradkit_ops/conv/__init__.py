@@ -1,0 +1,25 @@
+"""Convolution and pooling over the trailing spatial axes of ``(N, C, *spatial)`` arrays.
+
+Every op here is built on the windows of a kernel (:mod:`gradkit_ops.conv.unfold`): a
+convolution is ``unfold`` (im2col) followed by one matrix product, and its gradient is again
+``fold``, ``unfold`` and matrix products, so derivatives of every order follow. Pooling reads
+the same windows tap by tap.
+"""
+
+from __future__ import annotations
+
+from gradkit_ops.conv.conv import conv1d, conv2d, conv3d, convolution
+from gradkit_ops.conv.conv_transpose import conv_transpose, conv_transpose1d, conv_transpose2d
+from gradkit_ops.conv.unfold import fold, unfold
+
+__all__ = [
+    "unfold",
+    "fold",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "convolution",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose",
+]
