@@ -24,12 +24,13 @@ from gradkit.exceptions import (
 )
 
 if TYPE_CHECKING:  # the names below are loaded lazily, on first use (see __getattr__)
-    from gradkit import arithmetic
+    from gradkit import arithmetic, initializers, optimizers
     from gradkit.backend import get_array_module, is_array, to_numpy
     from gradkit.backprop import backward, grad
     from gradkit.device import Device, get_device, get_device_from_array, gpu_available
     from gradkit.function import Function
     from gradkit.function_node import FunctionNode
+    from gradkit.link import Chain, ChainList, Link
     from gradkit.parameter import Parameter
     from gradkit.variable import Variable, as_array, as_variable
 
@@ -49,6 +50,11 @@ _HOMES = {
     "gpu_available": "gradkit.device",
     "Function": "gradkit.function",
     "FunctionNode": "gradkit.function_node",
+    "Link": "gradkit.link",
+    "Chain": "gradkit.link",
+    "ChainList": "gradkit.link",
+    "initializers": "gradkit.initializers",
+    "optimizers": "gradkit.optimizers",
     "Parameter": "gradkit.parameter",
     "Variable": "gradkit.variable",
     "as_array": "gradkit.variable",
@@ -93,6 +99,11 @@ __all__ = [
     "as_variable",
     "as_array",
     "arithmetic",
+    "Link",
+    "Chain",
+    "ChainList",
+    "initializers",
+    "optimizers",
     "GradkitError",
     "ForwardResultError",
     "BackwardResultError",
