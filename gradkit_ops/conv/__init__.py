@@ -8,8 +8,10 @@ the same windows tap by tap.
 
 from __future__ import annotations
 
+from gradkit_ops.conv.avg_pool import avg_pool, avg_pool1d, avg_pool2d
 from gradkit_ops.conv.conv import conv1d, conv2d, conv3d, convolution
 from gradkit_ops.conv.conv_transpose import conv_transpose, conv_transpose1d, conv_transpose2d
+from gradkit_ops.conv.max_pool import max_pool, max_pool1d, max_pool2d
 from gradkit_ops.conv.unfold import fold, unfold
 
 __all__ = [
@@ -22,4 +24,10 @@ __all__ = [
     "conv_transpose1d",
     "conv_transpose2d",
     "conv_transpose",
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool",
+    "avg_pool1d",
+    "avg_pool2d",
+    "avg_pool",
 ]
