@@ -8,11 +8,14 @@ the same windows tap by tap.
 
 from __future__ import annotations
 
+from gradkit_ops.conv.adaptive_avg_pool import adaptive_avg_pool2d
 from gradkit_ops.conv.avg_pool import avg_pool, avg_pool1d, avg_pool2d
 from gradkit_ops.conv.conv import conv1d, conv2d, conv3d, convolution
 from gradkit_ops.conv.conv_transpose import conv_transpose, conv_transpose1d, conv_transpose2d
 from gradkit_ops.conv.max_pool import max_pool, max_pool1d, max_pool2d
+from gradkit_ops.conv.pixel_shuffle import pixel_shuffle
 from gradkit_ops.conv.unfold import fold, unfold
+from gradkit_ops.conv.upsample import upsample
 
 __all__ = [
     "unfold",
@@ -30,4 +33,7 @@ __all__ = [
     "avg_pool1d",
     "avg_pool2d",
     "avg_pool",
+    "adaptive_avg_pool2d",
+    "upsample",
+    "pixel_shuffle",
 ]
