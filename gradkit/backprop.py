@@ -369,7 +369,9 @@ def _check_gradients(
                 raise BackwardResultError(
                     f"{func.label}.backward returned a {actual} gradient for input {j}, which "
                     f"is an integer input (dtype {_dtype_name(node.dtype)}) and has no "
-                    "gradient; return None for it"
+                    "gradient; return None for it",
+                    subcheck="int_input_grad",
+                    input_index=j,
                 )
         picked = tuple([gxs[i] for i in target_indexes])
     else:
@@ -400,7 +402,9 @@ def _check_gradients(
             else:
                 raise BackwardResultError(
                     f"{func.label}.backward returned a {type(gx).__name__} as the gradient of "
-                    f"input {i}; return a Variable or an array"
+                    f"input {i}; return a Variable or an array",
+                    subcheck="grad_type",
+                    input_index=i,
                 )
         node = in_nodes[i]
         gd = gx._data
@@ -408,19 +412,25 @@ def _check_gradients(
             raise BackwardResultError(
                 f"{func.label}.backward returned a gradient of shape {gd.shape} for input {i}, "
                 f"whose shape is {node.shape}; a gradient has its input's shape (sum over "
-                "broadcast dimensions, e.g. with gradkit.arithmetic.sum_to)"
+                "broadcast dimensions, e.g. with gradkit.arithmetic.sum_to)",
+                subcheck="grad_shape",
+                input_index=i,
             )
         if gd.device != node.device:
             raise BackwardResultError(
                 f"{func.label}.backward returned a gradient on device "
                 f"{get_device_from_array(gd)} for input {i}, which is on "
-                f"{device_name(node.device)}; create arrays with device=x.device"
+                f"{device_name(node.device)}; create arrays with device=x.device",
+                subcheck="grad_device",
+                input_index=i,
             )
         if gd.dtype != node.dtype:
             raise BackwardResultError(
                 f"{func.label}.backward returned a gradient of dtype {_dtype_name(gd.dtype)} "
                 f"for input {i}, whose dtype is {_dtype_name(node.dtype)}; a gradient has its "
-                "input's dtype (cast with astype, and create arrays with dtype=x.dtype)"
+                "input's dtype (cast with astype, and create arrays with dtype=x.dtype)",
+                subcheck="grad_dtype",
+                input_index=i,
             )
         if debug:
             xp = get_array_module(gd)

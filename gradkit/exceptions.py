@@ -29,8 +29,17 @@ class BackwardResultError(GradkitError, ValueError):
     """A Function's ``backward`` returned gradients that do not fit its inputs.
 
     Wrong number of gradients, or a gradient of the wrong shape, dtype or device, or a
-    gradient for an integer input.
+    gradient for an integer input. ``subcheck`` names which, for tools that classify it:
+    ``"grad_count"``, ``"grad_type"``, ``"grad_shape"``, ``"grad_dtype"``, ``"grad_device"`` or
+    ``"int_input_grad"``; ``input_index`` is the input at fault (None for a count error).
     """
+
+    def __init__(
+        self, message: str, *, subcheck: str = "grad_count", input_index: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.subcheck = subcheck
+        self.input_index = input_index
 
 
 class DeviceMismatchError(GradkitError, ValueError):

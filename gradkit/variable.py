@@ -186,6 +186,18 @@ class Variable:
     def array(self, value: Any) -> None:
         if value is not None and not is_array(value):
             raise TypeError(f"Variable.array must be an array; got {type(value).__name__}")
+        node = self._node
+        if node is not None and (
+            value is None
+            or value.shape != node.shape
+            or type(value) is not type(self._data)
+            or value.dtype != node.dtype
+            or value.device != node.device
+        ):
+            # A different kind of array: graphs built on the old one no longer feed this
+            # variable, and the next graph gets a node with the new metadata.
+            node.variable_ref = None
+            self._node = None
         self._data = value
 
     data = array
