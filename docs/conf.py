@@ -7,6 +7,8 @@ from pathlib import Path
 
 # Document the gradkit of this checkout even when another one is installed.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The project's own extensions (the op reference, generated from the ops' specs).
+sys.path.insert(0, str(Path(__file__).resolve().parent / "_ext"))
 
 import gradkit
 
@@ -20,6 +22,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.viewcode",
+    "opreference",
 ]
 
 source_suffix = {".md": "markdown"}
