@@ -3,9 +3,10 @@
 For a direction ``d`` the analytic side is ``g . d`` (with ``g = J^T u`` from one backward
 pass) and the numerical side is the derivative of ``phi = u . f`` along ``d``. The two must
 agree within the tolerance carried along the direction,
-``sum_i |d_i| (atol * scale + rtol * |g_i|)``, plus the numerical error estimate. A bound
-built from per-element tolerances in this way cannot raise a false alarm on an op whose every
-gradient element is within tolerance, whatever the size of the input.
+built from the per-element tolerances ``atol * scale + rtol * |g_i|`` (see
+:func:`tolerance_along`), plus the numerical error estimate. Because the direction's signs are
+random, the bound grows with the square root of the input's size, so a single wrong element
+among many still shows.
 
 A disagreement is first re-measured with steps 10 and 100 times smaller (float64 evaluation
 only): truncation error and a kink near the sample both vanish with the step, a bug does
@@ -21,7 +22,15 @@ import numpy
 
 from gradkit.check.numerical import Probe
 
-__all__ = ["Judgement", "judge", "tolerance_along", "REFINEMENTS", "KINK_SHARE", "KINK_NOISE"]
+__all__ = [
+    "Judgement",
+    "judge",
+    "tolerance_along",
+    "REFINEMENTS",
+    "KINK_SHARE",
+    "KINK_NOISE",
+    "RSS_FACTOR",
+]
 
 #: How many times a disagreement is re-measured with a 10x smaller step (float64 only).
 REFINEMENTS = 2
@@ -53,12 +62,27 @@ class Judgement:
         return not self.ok and self.nondiff is None
 
 
+#: Multiple of the root-sum-square tolerance allowed along a random signed direction.
+RSS_FACTOR = 8.0
+
+
 def tolerance_along(direction: dict[int, numpy.ndarray], tolw: dict[int, numpy.ndarray]) -> float:
-    """``sum_i |d_i| * tolw_i`` over the slots of ``direction``."""
-    total = 0.0
+    """The tolerance carried along ``direction``: the smaller of ``sum_i |d_i| tolw_i`` and
+    ``RSS_FACTOR * sqrt(sum_i (d_i tolw_i)^2)``.
+
+    The signs of a direction are random and independent of the op, so the errors of a correct
+    op (each within its ``tolw_i``) add up like a random walk: by Hoeffding's inequality their
+    sum exceeds ``8`` root-sum-squares with probability below ``2 exp(-32)``. The linear sum
+    alone would let one wrong element hide among many: its allowance grows with the input's
+    size, the root-sum-square only with its square root.
+    """
+    linear = 0.0
+    squares = 0.0
     for k, d in direction.items():
-        total += float(numpy.vdot(numpy.abs(d), tolw[k]))
-    return total
+        weighted = numpy.abs(d) * tolw[k]
+        linear += float(numpy.sum(weighted))
+        squares += float(numpy.vdot(weighted, weighted))
+    return min(linear, RSS_FACTOR * squares**0.5)
 
 
 def judge(
