@@ -40,6 +40,7 @@ import numpy
 
 import gradkit
 from gradkit import DeviceMismatchError, Variable, as_array, get_array_module, using_config
+from gradkit.arithmetic import add, mul, sub
 from gradkit.testing import Input, op_spec
 from gradkit_ops.math import rsqrt
 from gradkit_ops.normalization._affine import affine_normalization, parameter_view
@@ -180,7 +181,8 @@ def fixed_batch_norm(
         )
     ]
     g, b, m, v = views
-    return (x - m) * (g * rsqrt(v + eps)) + b
+    # Functional forms: any of the five may be a plain array, which has no Variable operators.
+    return add(mul(sub(x, m), mul(g, rsqrt(add(v, eps)))), b)
 
 
 # ----------------------------------------------------------------------------- specs
