@@ -18,7 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Windows", "as_tuple", "make_windows", "pad_array", "check_batched"]
+__all__ = ["IntOrTuple", "Windows", "as_tuple", "make_windows", "pad_array", "check_batched"]
+
+#: A size, stride, padding or dilation: one int for every spatial axis, or one int per axis.
+IntOrTuple = int | tuple[int, ...]
 
 
 def as_tuple(op: str, name: str, value: Any, nd: int, minimum: int) -> tuple[int, ...]:

@@ -23,12 +23,10 @@ import numpy
 from gradkit import Variable, as_array, get_array_module
 from gradkit.arithmetic import mul, reshape, sum
 from gradkit.testing import op_spec
-from gradkit_ops.conv._windows import Windows, check_batched, make_windows
+from gradkit_ops.conv._windows import IntOrTuple, Windows, check_batched, make_windows
 from gradkit_ops.conv.unfold import Unfold
 
 __all__ = ["avg_pool1d", "avg_pool2d", "avg_pool"]
-
-IntOrTuple = int | tuple[int, ...]
 
 
 def _axis_counts(windows: Windows, axis: int, count_include_pad: bool) -> list[int]:

@@ -33,12 +33,10 @@ import numpy
 from gradkit import Variable, as_variable
 from gradkit.arithmetic import add, matmul, reshape
 from gradkit.testing import Input, op_spec
-from gradkit_ops.conv._windows import Windows, check_batched, make_windows
+from gradkit_ops.conv._windows import IntOrTuple, Windows, check_batched, make_windows
 from gradkit_ops.conv.unfold import Unfold
 
 __all__ = ["conv1d", "conv2d", "conv3d", "convolution"]
-
-IntOrTuple = int | tuple[int, ...]
 
 
 def check_groups(op: str, groups: Any, channels: int, out_channels: int) -> int:

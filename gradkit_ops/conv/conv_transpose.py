@@ -33,13 +33,11 @@ import numpy
 from gradkit import Variable
 from gradkit.arithmetic import matmul, reshape, transpose
 from gradkit.testing import Input, op_spec
-from gradkit_ops.conv._windows import Windows, as_tuple, check_batched
+from gradkit_ops.conv._windows import IntOrTuple, Windows, as_tuple, check_batched
 from gradkit_ops.conv.conv import add_bias, check_bias, check_groups
 from gradkit_ops.conv.unfold import Fold
 
 __all__ = ["conv_transpose1d", "conv_transpose2d", "conv_transpose"]
-
-IntOrTuple = int | tuple[int, ...]
 
 
 def _transposed_windows(

@@ -25,12 +25,11 @@ import numpy
 
 from gradkit import FunctionNode, Variable, get_array_module
 from gradkit.testing import Input, Unchecked, op_spec
-from gradkit_ops.conv._windows import Windows, check_batched, make_windows, pad_array
+from gradkit_ops.conv._windows import IntOrTuple, Windows, check_batched, make_windows, pad_array
 
 __all__ = ["MaxPool", "MaxPoolGrad", "MaxPoolSelect", "max_pool1d", "max_pool2d", "max_pool"]
 
 _ALL2 = (slice(None), slice(None))
-IntOrTuple = int | tuple[int, ...]
 
 
 def _tap_dtype(xp: Any, windows: Windows) -> Any:
