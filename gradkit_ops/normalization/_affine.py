@@ -100,8 +100,8 @@ def affine_normalization(
     ``gamma`` and ``beta`` already broadcast against ``x``; ``None`` stands for 1 and 0."""
     data = as_array(x)
     xp = get_array_module(data)
-    if eps <= 0:
-        raise ValueError(f"{op}: eps must be > 0; got {eps}")
+    if eps < 0:
+        raise ValueError(f"{op}: eps must be >= 0; got {eps}")
     # A missing parameter is a 0-d constant: it broadcasts everywhere and needs no gradient.
     if gamma is None:
         gamma = xp.ones((), dtype=data.dtype, device=data.device)
