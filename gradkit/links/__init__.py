@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from gradkit.links.batch_normalization import BatchNormalization
 from gradkit.links.convolution_2d import Convolution2D
+from gradkit.links.layer_normalization import LayerNormalization
 from gradkit.links.linear import Linear
 from gradkit.links.sequential import Sequential
 
@@ -24,5 +25,6 @@ __all__ = [
     "Linear",
     "Convolution2D",
     "BatchNormalization",
+    "LayerNormalization",
     "Sequential",
 ]

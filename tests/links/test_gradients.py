@@ -36,6 +36,7 @@ CASES: dict[str, Case] = {
     ),
     "BatchNormalization": (lambda: gl.BatchNormalization(3), _normal(6, 3)),
     "BatchNormalization-images": (lambda: gl.BatchNormalization(2), _normal(3, 2, 2, 2)),
+    "LayerNormalization": (lambda: gl.LayerNormalization(4), _normal(3, 4)),
     "Sequential": (lambda: gl.Sequential(gl.Linear(3, 4), tanh, gl.Linear(4, 2)), _normal(5, 3)),
 }
 
