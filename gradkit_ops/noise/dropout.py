@@ -35,7 +35,7 @@ from gradkit import FunctionNode, Variable, as_array, as_variable, get_array_mod
 from gradkit.arithmetic import mul
 from gradkit.testing import Input, Unchecked, op_spec
 
-__all__ = ["Dropout", "dropout"]
+__all__ = ["Dropout", "dropout", "host_mask"]
 
 
 class Dropout(FunctionNode):
