@@ -16,14 +16,15 @@ re-exported by the categories, with its specs, so every op is found in one place
 
 from __future__ import annotations
 
-from gradkit_ops import activation, array, comparison, math, reduction
+from gradkit_ops import activation, array, comparison, conv, math, reduction
 from gradkit_ops.activation import *  # noqa: F403
 from gradkit_ops.array import *  # noqa: F403
 from gradkit_ops.comparison import *  # noqa: F403
+from gradkit_ops.conv import *  # noqa: F403
 from gradkit_ops.math import *  # noqa: F403
 from gradkit_ops.reduction import *  # noqa: F403
 
 #: The categories, in the order of the reference documentation.
-CATEGORIES = (math, comparison, activation, reduction, array)
+CATEGORIES = (math, comparison, activation, reduction, array, conv)
 
 __all__ = sorted({name for category in CATEGORIES for name in category.__all__})
