@@ -217,7 +217,8 @@ def test_categories_link_their_pages_and_inline_the_others() -> None:
     assert "   * - array (below)\n" in text
     assert ":py:obj:`tanh <gradkit_ops.tanh>`" in text
     toctree = text[text.index(".. toctree::") :].split("\n\n")[1].split()
-    assert toctree == ["math", "comparison", "activation", "reduction"]
+    expected = [c.__name__.rpartition(".")[2] for c in gradkit_ops.CATEGORIES]
+    assert toctree == [name for name in expected if name != "array"]
     # The category without a page gets its whole reference on the index page.
     inline = text[text.index("array\n=====\n") :]
     assert ".. py:function:: reshape(" in inline
