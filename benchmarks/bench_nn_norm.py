@@ -3,8 +3,14 @@ the same computation written by hand in plain NumPy (the floor), in one benchmar
 so the results read as ratios. Target: at most 1.2x the floor.
 
 The floors keep x-hat from forward for backward (the cheapest NumPy can do); gradkit retains
-only x and the per-channel statistics and recomputes x-hat, so its graph holds one array of
-x's size instead of two.
+only x and the per-group statistics and recomputes ``x - mean`` in backward (as Chainer and
+PyTorch do), so its graph holds one array of x's size instead of two.
+
+Arrays of this size (256 KiB) sit at glibc's mmap/trim thresholds: depending on the heap's
+state, every fresh one may cost ~64 page faults, which can double the floor. CPU time
+(``--benchmark-timer=time.process_time``) is steadier on a busy machine, and
+``MALLOC_MMAP_THRESHOLD_=4194304 MALLOC_TRIM_THRESHOLD_=67108864`` in the environment removes
+the page faults from both sides.
 
 Run: ``pytest benchmarks/bench_nn_norm.py --benchmark-only``
 """

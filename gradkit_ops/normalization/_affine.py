@@ -124,19 +124,34 @@ def _widen(xp: Any, arrays: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(xp.astype(a, xp.float32) for a in arrays)
 
 
+def _mean(xp: Any, a: Any, axes: tuple[int, ...]) -> Any:
+    # mean over axes, keepdims: a sum and a division of the (small) result, which costs half
+    # of NumPy's mean on the arrays of a normalization layer. The mean of nothing is NaN.
+    size = math.prod(a.shape[i] for i in axes)
+    if not size:
+        return xp.mean(a, axis=axes, keepdims=True)
+    return xp.sum(a, axis=axes, keepdims=True) / size
+
+
+def _constant_over(pshape: tuple[int, ...], shape: tuple[int, ...], axes: tuple[int, ...]) -> bool:
+    # Whether a parameter of shape pshape, broadcast against shape, is constant over the
+    # normalized axes (batch and instance norm: yes; layer and group norm: no).
+    return set(axes) <= set(broadcast_axes(pshape, shape))
+
+
 def _mean_of_product(xp: Any, a: Any, b: Any, axes: tuple[int, ...]) -> Any:
     # mean(a * b) over axes, keepdims. Over the last axis alone (layer norm) it is a dot
     # product, which allocates nothing and runs several times faster than the product's mean.
     if axes == (a.ndim - 1,):
         return xp.vecdot(a, b, axis=-1)[..., None] / a.shape[-1]
-    return xp.mean(a * b, axis=axes, keepdims=True)
+    return _mean(xp, a * b, axes)
 
 
 def _sum_to_array(xp: Any, a: Any, shape: tuple[int, ...]) -> Any:
     # The array-level sum_to: sum over the broadcast axes, then drop the leading ones.
-    axes = broadcast_axes(shape, tuple(a.shape))
-    if not axes:
-        return xp.asarray(a, copy=True)  # never an alias of an input or of a work array
+    axes = tuple(i for i in broadcast_axes(shape, tuple(a.shape)) if a.shape[i] != 1)
+    if not axes:  # only axes of size 1 to drop: no sum, and never an alias of an input
+        return xp.reshape(xp.asarray(a, copy=True), shape)
     if axes == tuple(range(a.ndim - len(shape))):  # leading axes only: no reshape needed
         return xp.sum(a, axis=axes)
     return xp.reshape(xp.sum(a, axis=axes, keepdims=True), shape)
@@ -165,13 +180,16 @@ class AffineNormalization(FunctionNode):
         x, gamma, beta = _widen(xp, inputs)
         self.beta_shape = tuple(beta.shape)
         axes = self.axes
-        mu = xp.mean(x, axis=axes, keepdims=True)
+        mu = _mean(xp, x, axes)
         y = x - mu
         var = _mean_of_product(xp, y, y, axes)
         inv_std = xp.sqrt(var + self.eps)
         inv_std = 1 / inv_std
-        y *= inv_std  # x-hat, then scaled and shifted in place
-        y *= gamma
+        if _constant_over(tuple(gamma.shape), tuple(x.shape), axes):
+            y *= inv_std * gamma  # one pass: the product is one value per group
+        else:
+            y *= inv_std  # x-hat, then scaled
+            y *= gamma
         y += beta
         # Only the statistics (one value per normalized group) are kept: backward recomputes
         # x-hat from the retained x.
@@ -219,36 +237,43 @@ class AffineNormalizationGrad(FunctionNode):
         x, gamma, gy = _widen(xp, inputs)
         axes = self.axes
         shape = tuple(x.shape)
-        # Two arrays of x's size are allocated (x-hat and the result): on the CPU a fresh
+        # Two arrays of x's size are allocated (x - mean and the result): on the CPU a fresh
         # large array costs more than a pass over one already mapped, so work goes in place.
-        xhat = x - self.mean
-        xhat *= self.inv_std
-        gbeta = _sum_to_array(xp, gy, self.beta_shape)
-        out = gy * xhat
-        ggamma = _sum_to_array(xp, out, tuple(gamma.shape))
-        gamma_axes = broadcast_axes(tuple(gamma.shape), shape)
-        if set(axes) <= set(gamma_axes):
-            # gamma is constant over each normalized group, so mean(g) = gamma * mean(gy) and
-            # mean(g x-hat) = gamma * mean(gy x-hat); when the parameters are broadcast over
-            # exactly the normalized axes (batch norm), those means are gbeta/n and ggamma/n.
-            if gamma_axes == axes and broadcast_axes(self.beta_shape, shape) == axes:
-                size = math.prod(shape[a] for a in axes)
-                mean_g, mean_g_xhat = gbeta / size, ggamma / size
+        inv_std = self.inv_std
+        xc = x - self.mean
+        out = gy * xc
+        if _constant_over(tuple(gamma.shape), shape, axes):
+            # gamma is constant over each normalized group: the group means of g = gamma gy
+            # are gamma times those of gy, and x-hat need never be formed.
+            size = math.prod(shape[a] for a in axes)
+            mean_gy = _mean(xp, gy, axes)
+            mean_gy_xhat = _mean(xp, out, axes)
+            mean_gy_xhat *= inv_std
+            ggamma = _sum_to_array(xp, mean_gy_xhat * size, tuple(gamma.shape))
+            if _constant_over(self.beta_shape, shape, axes):
+                gbeta = _sum_to_array(xp, mean_gy * size, self.beta_shape)
             else:
-                mean_g = xp.mean(gy, axis=axes, keepdims=True)
-                mean_g_xhat = xp.mean(out, axis=axes, keepdims=True)
-            scale = gamma * self.inv_std
+                gbeta = _sum_to_array(xp, gy, self.beta_shape)
+            # gx = scale (gy - mean(gy) - x-hat mean(gy x-hat)), with x-hat = (x - mean) r
+            scale = gamma * inv_std
+            xc *= scale * inv_std * mean_gy_xhat
             out[...] = gy
+            out *= scale
+            out -= xc
+            out -= scale * mean_gy
         else:
+            xhat = xc
+            xhat *= inv_std
+            out *= inv_std  # gy x-hat
+            ggamma = _sum_to_array(xp, out, tuple(gamma.shape))
+            gbeta = _sum_to_array(xp, gy, self.beta_shape)
             out[...] = gy
             out *= gamma  # g
-            mean_g = xp.mean(out, axis=axes, keepdims=True)
-            mean_g_xhat = _mean_of_product(xp, out, xhat, axes)
-            scale = self.inv_std
-        xhat *= mean_g_xhat
-        out -= xhat
-        out -= mean_g
-        out *= scale
+            mean_g = _mean(xp, out, axes)
+            xhat *= _mean_of_product(xp, out, xhat, axes)
+            out -= xhat
+            out -= mean_g
+            out *= inv_std
         if out.dtype != dtype:
             return tuple(xp.astype(a, dtype) for a in (out, ggamma, gbeta))
         return out, ggamma, gbeta
