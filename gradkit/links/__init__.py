@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from gradkit.links.batch_normalization import BatchNormalization
 from gradkit.links.convolution_2d import Convolution2D
+from gradkit.links.embed_id import EmbedID
 from gradkit.links.layer_normalization import LayerNormalization
 from gradkit.links.linear import Linear
+from gradkit.links.lstm import LSTM
 from gradkit.links.sequential import Sequential
 
 __all__ = [
@@ -26,5 +28,7 @@ __all__ = [
     "Convolution2D",
     "BatchNormalization",
     "LayerNormalization",
+    "EmbedID",
+    "LSTM",
     "Sequential",
 ]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,26 +20,63 @@ from gradkit import links as gl
 from gradkit.check import GradientCheckError, check_backward
 from gradkit_ops import tanh
 
-Case = tuple[Callable[[], gradkit.Link], Callable[[np.random.Generator], list[np.ndarray]]]
+Inputs = Callable[[np.random.Generator], list[np.ndarray]]
 
 
-def _normal(*shape: int) -> Callable[[np.random.Generator], list[np.ndarray]]:
+@dataclass(frozen=True)
+class Case:
+    """A link to build, its inputs, and how the checked function calls it (default: the
+    link itself, on all the inputs)."""
+
+    make: Callable[[], gradkit.Link]
+    inputs: Inputs
+    call: Callable[[gradkit.Link], Callable[..., Any]] = lambda link: link
+
+
+def _normal(*shape: int) -> Inputs:
     return lambda rng: [rng.standard_normal(shape)]
 
 
+def _ids(vocab: int, *shape: int) -> Inputs:
+    return lambda rng: [rng.integers(-1, vocab, shape)]
+
+
+def _two_steps(link: gradkit.Link) -> Callable[..., Any]:
+    """A stateful LSTM as a function: a new sequence of two steps, the last ``h`` out."""
+
+    def run(x1: Any, x2: Any) -> Any:
+        link.reset_state()
+        link(x1)
+        return link(x2)
+
+    return run
+
+
 CASES: dict[str, Case] = {
-    "Linear": (lambda: gl.Linear(3, 4), _normal(5, 3)),
-    "Linear-lazy-3d-input": (lambda: gl.Linear(2), _normal(2, 3, 2)),
-    "Linear-nobias": (lambda: gl.Linear(3, 2, nobias=True), _normal(4, 3)),
-    "Convolution2D": (lambda: gl.Convolution2D(2, 3, 3, stride=1, pad=1), _normal(2, 2, 5, 5)),
-    "Convolution2D-strided-groups": (
-        lambda: gl.Convolution2D(4, 2, (2, 3), stride=2, groups=2),
-        _normal(1, 4, 5, 6),
+    "Linear": Case(lambda: gl.Linear(3, 4), _normal(5, 3)),
+    "Linear-lazy-3d-input": Case(lambda: gl.Linear(2), _normal(2, 3, 2)),
+    "Linear-nobias": Case(lambda: gl.Linear(3, 2, nobias=True), _normal(4, 3)),
+    "Convolution2D": Case(lambda: gl.Convolution2D(2, 3, 3, pad=1), _normal(2, 2, 5, 5)),
+    "Convolution2D-strided-groups": Case(
+        lambda: gl.Convolution2D(4, 2, (2, 3), stride=2, groups=2), _normal(1, 4, 5, 6)
     ),
-    "BatchNormalization": (lambda: gl.BatchNormalization(3), _normal(6, 3)),
-    "BatchNormalization-images": (lambda: gl.BatchNormalization(2), _normal(3, 2, 2, 2)),
-    "LayerNormalization": (lambda: gl.LayerNormalization(4), _normal(3, 4)),
-    "Sequential": (lambda: gl.Sequential(gl.Linear(3, 4), tanh, gl.Linear(4, 2)), _normal(5, 3)),
+    "BatchNormalization": Case(lambda: gl.BatchNormalization(3), _normal(6, 3)),
+    "BatchNormalization-images": Case(lambda: gl.BatchNormalization(2), _normal(3, 2, 2, 2)),
+    "LayerNormalization": Case(lambda: gl.LayerNormalization(4), _normal(3, 4)),
+    "EmbedID": Case(lambda: gl.EmbedID(5, 3, ignore_label=-1), _ids(5, 4, 2)),
+    "LSTM": Case(
+        lambda: gl.LSTM(3, 2),
+        lambda rng: [rng.standard_normal((4, 3)), rng.standard_normal((4, 3))],
+        _two_steps,
+    ),
+    "LSTM-shrinking-batch": Case(
+        lambda: gl.LSTM(3, 2),
+        lambda rng: [rng.standard_normal((4, 3)), rng.standard_normal((2, 3))],
+        _two_steps,
+    ),
+    "Sequential": Case(
+        lambda: gl.Sequential(gl.Linear(3, 4), tanh, gl.Linear(4, 2)), _normal(5, 3)
+    ),
 }
 
 
@@ -48,17 +87,18 @@ def _link_name(case: str) -> str:
 @pytest.mark.parametrize("device", ["cpu", "strict"])
 @pytest.mark.parametrize("case", list(CASES))
 def test_gradients_with_respect_to_inputs_and_parameters(case, device, rng) -> None:
-    make, inputs = CASES[case]
-    link = make().to_device(device)
+    spec = CASES[case]
+    link = spec.make().to_device(device)
+    func = spec.call(link)
     dev = gradkit.get_device(device)
-    host = inputs(rng)
+    host = spec.inputs(rng)
     xs = [dev.send(x) for x in host]
     # A first call in the parameters' dtype gives lazy parameters their shape; the check
-    # then casts inputs and parameters to float64.
-    link(*[dev.send(x.astype(np.float32)) for x in host])
+    # then casts the float inputs and the parameters to float64.
+    func(*[dev.send(x.astype(np.float32) if x.dtype.kind == "f" else x) for x in host])
     params = list(link.params())
     assert params and all(p.array is not None for p in params)
-    result = check_backward(link, xs, params=params, dtype="float64", seed=1)
+    result = check_backward(func, xs, params=params, dtype="float64", seed=1)
     assert result.passed, result.render()
     checked = {r.name for r in result.inputs}
     assert {p.name for p in params} <= checked
