@@ -374,13 +374,13 @@ class _Run:
             raise self._skip_double(exc) from None
         except Exception as exc:
             raise self.error(exc, "forward") from None
-        self.check_mutation(snapshots, t.arrays, "forward_mutates_input", "forward")
         self.all_outs = outs
         if self.check == "backward" and t.label.endswith("<lambda>"):
             # A lambda names nothing: name the op that made the outputs, if one did.
             creator = outs[0].creator if outs else None
             if creator is not None:
                 t.label = creator.label
+        self.check_mutation(snapshots, t.arrays, "forward_mutates_input", "forward")
         float_idx = [i for i, y in enumerate(outs) if is_float_dtype(y.dtype)]
         float_outs = [outs[i] for i in float_idx]
         if not float_outs:
@@ -391,7 +391,8 @@ class _Run:
         # 2. backward: structure, mutation, repeatability, zero grad_output
         u = self.grad_output_weights(float_outs)
         u_snap = [_copy(a) for a in u]
-        grads = self.backward(outs, slot_vars, u, "backward")
+        # Only floating outputs take part in backward (one grad_output each).
+        grads = self.backward(float_outs, slot_vars, u, "backward")
         self.check_mutation(u_snap, u, "backward_mutates_grad_output", "backward")
         g1 = [_host64(g) for g in grads]
         # Backward is linear in grad_output, and halving is exact in binary floating point
@@ -399,11 +400,11 @@ class _Run:
         # give exactly g(u)/2. One run checks both that backward is repeatable and that it
         # scales with grad_output; the runs that tell the two apart are made only when the
         # identity fails (and a subnormal rounding passes them).
-        g2 = self.repeat_backward(outs, slot_vars, [_halved(a) for a in u])
+        g2 = self.repeat_backward(float_outs, slot_vars, [_halved(a) for a in u])
         self.check_mutation(snapshots, t.arrays, "backward_mutates_input", "backward")
         tol = None if opts.nondet_tol is None else opts.nondet_tol / 2
         if invariants.compare_repeated([0.5 * g for g in g1], g2, tol) is not None:
-            self.explain_inhomogeneity(outs, slot_vars, u, g1)
+            self.explain_inhomogeneity(float_outs, slot_vars, u, g1)
 
         try:
             return self._numerical(t, outs, float_idx, u, g1)

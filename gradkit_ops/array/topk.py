@@ -13,7 +13,7 @@ from typing import Any
 import numpy
 
 from gradkit import Variable
-from gradkit.testing import Input, XFail, op_spec
+from gradkit.testing import Input, op_spec
 from gradkit_ops.array._index import normalize_axis_index
 from gradkit_ops.array._values import distinct
 from gradkit_ops.array.sort import sorting_indices
@@ -54,18 +54,12 @@ def _topk_reference(x: Any, k: int, axis: int, largest: bool) -> tuple[Any, Any]
 
 # Ties at the selection boundary are kinks: the inputs are tie-free.
 _TIE_FREE = [Input(values=distinct)]
-_CHECKER_BUG = (
-    "gradkit.check's backward passes one grad_output per float output but every output to "
-    "grad(), so an op with an integer output beside a float one errors there; topk.values "
-    "checks the gradients meanwhile"
-)
 op_spec(
     name="topk",
     inputs=_TIE_FREE,
     kwargs={"k": 2},
     shapes=[(3, 4), "3x4nc", (0, 3), (5,)],
     reference=lambda x: _topk_reference(x, 2, -1, True),
-    skips=[XFail(_CHECKER_BUG, checks="backward")],
 )(topk)
 op_spec(
     name="topk.values",
