@@ -12,6 +12,7 @@ import pytest
 import gradkit
 from gradkit.backend import backend_function
 from gradkit.linalg_backend import einsum as backend_einsum
+from gradkit.linalg_backend import scatter_add_into
 from gradkit.testing import OpSpec, Selection, generate_cases, run_cases
 from gradkit.testing.target import Target
 from gradkit_ops import linalg
@@ -129,10 +130,23 @@ def test_einsum_rejects_mixed_dtypes() -> None:
         linalg.einsum("i,i", np.ones(2), np.ones(2, dtype=np.float32))
 
 
+@pytest.mark.parametrize("name", ["einsum", "scatter_add_into"])
 @pytest.mark.parametrize("namespace", ["numpy", "cupy", "array_api_strict"])
-def test_einsum_is_in_the_backend_table(namespace: str) -> None:
-    impl = backend_function("einsum", types.SimpleNamespace(__name__=namespace))
+def test_entries_are_in_the_backend_table(name: str, namespace: str) -> None:
+    impl = backend_function(name, types.SimpleNamespace(__name__=namespace))
     assert impl.__module__ == "gradkit.linalg_backend"
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_scatter_add_into_adds_repeated_indices(device: str) -> None:
+    dev = gradkit.get_device(device)
+    a = dev.send(np.zeros((2, 3)))
+    index = (dev.send(np.array([0, 0, 1])), dev.send(np.array([2, 2, 0])))
+    out = scatter_add_into(a, index, dev.send(np.array([1.0, 2.0, 4.0])))
+    assert out.device == a.device
+    np.testing.assert_array_equal(gradkit.to_numpy(out), [[0.0, 0.0, 3.0], [4.0, 0.0, 0.0]])
+    if device == "cpu":
+        assert out is a  # in place: no copy
 
 
 def test_backend_einsum_keeps_device_and_returns_arrays(strict) -> None:

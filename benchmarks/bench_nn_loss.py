@@ -1,0 +1,61 @@
+"""Loss throughput: softmax_cross_entropy forward+backward at (128, 1000) float32, against
+plain NumPy.
+
+The group holds the loss through gradkit (forward recording the graph, then backward from the
+scalar loss) and the same computation written by hand in NumPy, as lean as NumPy allows: the
+stable log-sum-exp, the mean negative log-likelihood of the labels, and the hand-written
+gradient ``(softmax - onehot) / N`` in one pass plus a scatter. That is the floor, so results
+read as ratios. Target: at most 1.2x the floor.
+
+Run: ``pytest benchmarks/bench_nn_loss.py --benchmark-only --benchmark-group-by=group``
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gradkit import Variable
+from gradkit_ops.loss import softmax_cross_entropy
+
+N, C = 128, 1000
+RNG = np.random.default_rng(0)
+X = RNG.standard_normal((N, C), dtype=np.float32)
+T = RNG.integers(0, C, size=N)
+
+
+ROWS = np.arange(N)
+
+
+def numpy_softmax_cross_entropy() -> np.ndarray:
+    """The floor: forward keeping what backward needs (the exponentials and their sums; the
+    log-softmax only at the labels), then the gradient by hand in one pass and a scatter."""
+    shifted = X - X.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    s = e.sum(axis=1, keepdims=True)
+    float(np.mean(np.log(s[:, 0]) - shifted[ROWS, T]))  # the loss, to the host
+    gx = e * (np.float32(1.0 / N) / s)
+    gx[ROWS, T] -= np.float32(1.0 / N)
+    return gx
+
+
+def gradkit_softmax_cross_entropy() -> np.ndarray:
+    """softmax_cross_entropy through gradkit: forward with graph, backward."""
+    x = Variable(X)
+    loss = softmax_cross_entropy(x, T)
+    float(loss.array)
+    loss.backward()
+    return x.grad
+
+
+CASES = {"numpy": numpy_softmax_cross_entropy, "gradkit": gradkit_softmax_cross_entropy}
+
+
+@pytest.mark.parametrize("impl", ["numpy", "gradkit"])
+def test_softmax_cross_entropy_forward_backward(benchmark, impl: str) -> None:
+    """Forward+backward of softmax_cross_entropy; the gradkit gradient equals the NumPy one."""
+    expected, actual = numpy_softmax_cross_entropy(), gradkit_softmax_cross_entropy()
+    assert actual.dtype == np.float32
+    np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=1e-7)
+    benchmark.group = f"loss-softmax_cross_entropy-{N}x{C}"
+    benchmark(CASES[impl])

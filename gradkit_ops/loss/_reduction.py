@@ -1,0 +1,124 @@
+"""How losses reduce their elementwise values, and the labels of the classification losses.
+
+Every loss takes ``reduction``: ``"mean"`` (the average of the elementwise losses, or the
+weighted average where a loss has weights), ``"sum"``, or ``"none"`` (the elementwise losses).
+Labels are integer arrays on the inputs' device; the elements equal to ``ignore_label`` add
+nothing and are not counted. Private to gradkit_ops.loss.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gradkit import Variable, as_array, get_array_module, to_numpy
+from gradkit.arithmetic import div
+from gradkit_ops.reduction import mean, sum
+
+__all__ = [
+    "REDUCTIONS",
+    "check_reduction",
+    "reduce",
+    "weighted_reduce",
+    "Labels",
+    "labels",
+    "check_same_shape",
+]
+
+#: The reductions every loss accepts.
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def check_reduction(reduction: str, op: str, allowed: tuple[str, ...] = REDUCTIONS) -> str:
+    """Return ``reduction`` if it is one of ``allowed``; raise ``ValueError`` naming ``op``."""
+    if reduction not in allowed:
+        raise ValueError(
+            f"{op}: reduction must be one of {', '.join(map(repr, allowed))}; got {reduction!r}"
+        )
+    return reduction
+
+
+def reduce(loss: Variable, reduction: str) -> Variable:
+    """The mean or sum of all elements of ``loss``, or ``loss`` itself for ``"none"``."""
+    if reduction == "mean":
+        return mean(loss)
+    if reduction == "sum":
+        return sum(loss)
+    return loss
+
+
+def weighted_reduce(loss: Variable, reduction: str, weights: Any) -> Variable:
+    """Reduce ``loss`` (already multiplied by ``weights``, a constant array of its shape):
+    ``"mean"`` divides the sum by the sum of the weights (by 1 where that is 0, so a loss
+    whose elements are all ignored is 0, as in Chainer)."""
+    if reduction == "none":
+        return loss
+    total = sum(loss)
+    if reduction == "sum":
+        return total
+    xp = get_array_module(weights)
+    den = xp.sum(weights)
+    return div(total, xp.where(den == 0, xp.ones_like(den), den))
+
+
+class Labels:
+    """Integer class labels checked against ``n_classes`` and ``ignore_label``, as constant
+    arrays on the labels' device.
+
+    Attributes:
+        safe: the labels with the ignored ones replaced by 0 (valid indices everywhere).
+        weights: per label, its class weight (1 without ``class_weight``), 0 where ignored,
+            in ``dtype``.
+    """
+
+    def __init__(self, safe: Any, weights: Any) -> None:
+        self.safe = safe
+        self.weights = weights
+
+
+def labels(
+    t: Any,
+    n_classes: int,
+    ignore_label: int | None,
+    dtype: Any,
+    op: str,
+    class_weight: Any = None,
+) -> Labels:
+    """Check the integer labels ``t`` (every one in ``[0, n_classes)`` or ``ignore_label``)
+    and build their safe indices and weights (see :class:`Labels`).
+
+    ``class_weight`` is a constant of shape ``(n_classes,)`` (an array, or a Variable whose
+    array is used): it gets no gradient. The range check brings one boolean to the host.
+    """
+    t = as_array(t)
+    xp = get_array_module(t)
+    if not xp.isdtype(t.dtype, "integral"):
+        raise TypeError(f"{op}: labels must be integers; got dtype {t.dtype}")
+    valid = t != ignore_label if ignore_label is not None else xp.ones_like(t, dtype=xp.bool)
+    if bool(to_numpy(xp.any(valid & ((t < 0) | (t >= n_classes))))):
+        raise ValueError(
+            f"{op}: labels must be in [0, {n_classes}) or equal ignore_label={ignore_label}; "
+            f"got values from {int(to_numpy(xp.min(t)))} to {int(to_numpy(xp.max(t)))}"
+        )
+    safe = xp.where(valid, t, xp.zeros_like(t))
+    weights = xp.astype(valid, dtype)
+    if class_weight is not None:
+        cw = as_array(class_weight)
+        if tuple(cw.shape) != (n_classes,):
+            raise ValueError(
+                f"{op}: class_weight must have shape ({n_classes},); got shape {cw.shape}"
+            )
+        if cw.dtype != dtype:
+            raise TypeError(f"{op}: class_weight has dtype {cw.dtype}; expected {dtype}")
+        picked = xp.take(cw, xp.reshape(safe, (-1,)), axis=0)
+        weights = weights * xp.reshape(picked, safe.shape)
+    return Labels(safe, weights)
+
+
+def check_same_shape(op: str, *xs: Any) -> None:
+    """Raise ``ValueError`` unless all of ``xs`` have one shape (no silent broadcasting)."""
+    for i, x in enumerate(xs[1:], 1):
+        if tuple(x.shape) != tuple(xs[0].shape):
+            raise ValueError(
+                f"{op}: input {i} has shape {tuple(x.shape)} but input 0 has shape "
+                f"{tuple(xs[0].shape)}; they must be equal"
+            )

@@ -1,0 +1,266 @@
+r"""softmax_cross_entropy: the negative log-likelihood of integer labels under the softmax
+of the scores along axis 1.
+
+For scores :math:`x` of shape ``(N, C, ...)`` and labels :math:`t` of shape ``(N, ...)``:
+
+.. math:: \ell_n = -w_{t_n} \log \mathrm{softmax}(x_n)_{t_n}
+          = w_{t_n} \Big(\log \sum_c e^{x_{nc}} - x_{n t_n}\Big),\qquad
+          \frac{\partial \ell_n}{\partial x_{nc}} = w_{t_n} \big(p_{nc} - [c = t_n]\big)
+
+with :math:`p = \mathrm{softmax}(x)` and :math:`w` the class weights (1 without them).
+Elements whose label is ``ignore_label`` add nothing. ``reduction="mean"`` divides the sum by
+the sum of the weights of the counted elements (the weighted mean, as PyTorch; without class
+weights, the number of counted elements, as Chainer; 0 when none is counted), ``"sum"`` sums,
+``"none"`` returns :math:`\ell` of shape ``(N, ...)`` (0 where ignored).
+
+One fused node: the forward keeps :math:`e^{x - \max x}` and its sums, so the gradient
+:math:`(e / \sum e - [c = t])\, w\, g` is one pass over the scores, in
+:class:`SoftmaxCrossEntropyGrad`. That node's own backward is written with ``softmax`` and
+elementwise ops, so the second (and higher) derivatives work:
+
+.. math:: \frac{\partial}{\partial x}\langle \bar G, \nabla_x \ell\rangle
+          = p \odot \big(v - \textstyle\sum_c v_c p_c\big),\quad v = \bar G\, w\, g
+
+The labels and the class weights are constants: they get no gradient.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+
+from gradkit import FunctionNode, Variable, get_array_module
+from gradkit.arithmetic import mul, reshape, sub
+from gradkit.linalg_backend import scatter_add_into
+from gradkit.testing import Input, Unchecked, op_spec
+from gradkit_ops.activation import softmax
+from gradkit_ops.loss._reduction import Labels, check_reduction, labels
+from gradkit_ops.reduction import sum
+
+__all__ = ["SoftmaxCrossEntropy", "SoftmaxCrossEntropyGrad", "softmax_cross_entropy"]
+
+
+def _class_axis(a: Any) -> Any:
+    # Labels or per-element values of shape (N, ...) as (N, 1, ...), against the scores.
+    xp = get_array_module(a)
+    return xp.expand_dims(a, axis=1)
+
+
+def _label_index(safe: Any, shape: tuple[int, ...]) -> tuple[Any, ...]:
+    # The index of every element's label in scores of ``shape``: (n, t[n, ...], ...).
+    xp = get_array_module(safe)
+    ndim = len(shape)
+    index = []
+    for d in range(ndim):
+        if d == 1:
+            index.append(_class_axis(safe))
+            continue
+        pos = xp.arange(shape[d], dtype=xp.int64, device=safe.device)
+        index.append(xp.reshape(pos, tuple(shape[d] if k == d else 1 for k in range(ndim))))
+    return tuple(index)
+
+
+class SoftmaxCrossEntropy(FunctionNode):
+    """The loss of scores ``x`` (input 0) for the labels (input 1, an integer array, no
+    gradient) that ``labels`` holds checked; ``reduction`` as in the wrapper."""
+
+    def __init__(self, labels: Labels, reduction: str) -> None:
+        self.labels = labels
+        self.reduction = reduction
+
+    def forward(self, inputs: tuple[Any, ...]) -> tuple[Any, ...]:
+        x = inputs[0]
+        self.retain_inputs((0,))  # for the double backward only: the Grad node's input
+        xp = get_array_module(x)
+        shifted = x - xp.max(x, axis=1, keepdims=True)
+        e = xp.exp(shifted)
+        s = xp.sum(e, axis=1, keepdims=True)
+        picked = xp.take_along_axis(shifted, _class_axis(self.labels.safe), axis=1)
+        w = self.labels.weights
+        loss = xp.reshape(xp.log(s) - picked, w.shape) * w
+        self.exps, self.sums = e, s  # the softmax, for the gradient
+        if self.reduction == "none":
+            self.den = None
+            return (loss,)
+        total = xp.sum(loss)
+        if self.reduction == "sum":
+            self.den = None
+            return (total,)
+        den = xp.sum(w)
+        self.den = xp.where(den == 0, xp.ones_like(den), den)
+        return (total / self.den,)
+
+    def backward(
+        self, target_input_indexes: tuple[int, ...], grad_outputs: tuple[Variable, ...]
+    ) -> tuple[Variable | None, ...]:
+        (x,) = self.get_retained_inputs()
+        (gx,) = SoftmaxCrossEntropyGrad(self).apply((x, grad_outputs[0]))
+        return tuple([gx if i == 0 else None for i in target_input_indexes])
+
+
+class SoftmaxCrossEntropyGrad(FunctionNode):
+    """The gradient of :class:`SoftmaxCrossEntropy` with respect to the scores, a function of
+    the scores (input 0) and the output gradient (input 1). Its forward reuses the loss's
+    softmax; its backward recomputes the softmax differentiably."""
+
+    def __init__(self, loss: SoftmaxCrossEntropy) -> None:
+        self.loss = loss
+
+    def _weights(self) -> Any:
+        # Per element, the factor of the output gradient: w (divided by the mean's count).
+        w = self.loss.labels.weights
+        return w if self.loss.den is None else w / self.loss.den
+
+    def forward(self, inputs: tuple[Any, ...]) -> tuple[Any, ...]:
+        x, gy = inputs
+        self.retain_inputs((0, 1))
+        loss = self.loss
+        c = gy * self._weights()  # (N, ...): every element's share of the output gradient
+        c_b = _class_axis(c)
+        g = loss.exps * (c_b / loss.sums)
+        # g is new and ours: subtract the labels' shares in place (no copy of the scores).
+        return (scatter_add_into(g, _label_index(loss.labels.safe, tuple(x.shape)), -c_b),)
+
+    def backward(
+        self, target_input_indexes: tuple[int, ...], grad_outputs: tuple[Variable, ...]
+    ) -> tuple[Variable, ...]:
+        (ggx,) = grad_outputs
+        x, gy = self.get_retained_inputs()
+        data = x.array
+        xp = get_array_module(data)
+        wd = self._weights()
+        safe = _class_axis(self.loss.labels.safe)
+        n_classes = data.shape[1]
+        classes = xp.arange(n_classes, dtype=safe.dtype, device=data.device)
+        classes = xp.reshape(classes, tuple(n_classes if d == 1 else 1 for d in range(x.ndim)))
+        onehot = xp.astype(classes == safe, data.dtype)
+        p = softmax(x, axis=1)
+        result = []
+        for i in target_input_indexes:
+            if i == 0:
+                c_b = reshape(mul(gy, wd), safe.shape)
+                v = mul(ggx, c_b)
+                result.append(mul(p, sub(v, sum(mul(v, p), axis=1, keepdims=True))))
+            else:
+                r = mul(sum(mul(ggx, sub(p, onehot)), axis=1), wd)
+                result.append(r if gy.ndim else sum(r))
+        return tuple(result)
+
+
+def softmax_cross_entropy(
+    x: Any,
+    t: Any,
+    class_weight: Any = None,
+    ignore_label: int | None = -1,
+    reduction: str = "mean",
+) -> Variable:
+    """The cross entropy of scores ``x`` (shape ``(N, C, ...)``, classes along axis 1) and
+    integer labels ``t`` (shape ``(N, ...)``), through the softmax of ``x``.
+
+    Args:
+        x: the unnormalized scores (logits).
+        t: the labels, each in ``[0, C)`` or equal to ``ignore_label``.
+        class_weight: ``None`` or a constant of shape ``(C,)`` weighting each class.
+        ignore_label: the label of elements that add nothing (``None``: every label counts).
+        reduction: ``"mean"`` (weighted mean over the counted elements), ``"sum"`` or
+            ``"none"``.
+
+    >>> import numpy as np
+    >>> from gradkit_ops.loss import softmax_cross_entropy
+    >>> x = np.array([[0.0, 0.0], [np.log(3.0), 0.0]])
+    >>> round(float(softmax_cross_entropy(x, np.array([0, 1])).array), 6)  # (log 2 + log 4) / 2
+    1.039721
+    """
+    check_reduction(reduction, "softmax_cross_entropy")
+    if x.ndim < 2 or x.shape[1] == 0:
+        raise ValueError(
+            f"softmax_cross_entropy: x must have shape (N, C, ...) with C >= 1; got {x.shape}"
+        )
+    expected = (x.shape[0], *x.shape[2:])
+    if tuple(t.shape) != expected:
+        raise ValueError(
+            f"softmax_cross_entropy: t must have shape {expected} for x of shape {x.shape}; "
+            f"got {tuple(t.shape)}"
+        )
+    lab = labels(t, x.shape[1], ignore_label, x.dtype, "softmax_cross_entropy", class_weight)
+    return SoftmaxCrossEntropy(lab, reduction).apply((x, t))[0]
+
+
+def _reference(reduction: str = "mean", ignore_label: int = -1) -> Any:
+    def reference(x: Any, t: Any, w: Any = None) -> Any:
+        valid = t != ignore_label
+        safe = numpy.where(valid, t, 0)
+        m = x.max(axis=1, keepdims=True)
+        logp = x - m - numpy.log(numpy.exp(x - m).sum(axis=1, keepdims=True))
+        nll = -numpy.take_along_axis(logp, safe[:, None], axis=1)[:, 0]
+        weights = valid * (1.0 if w is None else w[safe])
+        loss = nll * weights
+        if reduction == "none":
+            return loss.astype(x.dtype)
+        if reduction == "sum":
+            return loss.sum().astype(x.dtype)
+        den = weights.sum()
+        return (loss.sum() / (den if den else 1.0)).astype(x.dtype)
+
+    return reference
+
+
+def _labels_of(n_classes: int) -> Input:
+    # Labels of the shared shape less the class axis; -1 (ignored) among them.
+    return Input(dtype="int64", domain=(-1, n_classes), shape=lambda s: (s[0], *s[2:]))
+
+
+def _weighted(reduction: str) -> Any:
+    def factory() -> Any:
+        return lambda x, t, w: softmax_cross_entropy(x, t, class_weight=w, reduction=reduction)
+
+    return factory
+
+
+_SHAPES = [(4, 3), "4x3nc", (2, 3, 2), (1, 3), (0, 3)]
+op_spec(
+    name="softmax_cross_entropy",
+    inputs=[Input(domain=(-3.0, 3.0)), _labels_of(3)],
+    shapes=_SHAPES,
+    reference=_reference(),
+    examples=[
+        ([numpy.array([[0.0, 0.0], [numpy.log(3.0), 0.0]]), numpy.array([0, 1])], numpy.log(8) / 2),
+        # Every label ignored: the mean of nothing is 0.
+        ([numpy.array([[1.0, 2.0]]), numpy.array([-1])], 0.0),
+    ],
+)(softmax_cross_entropy)
+for _reduction in ("sum", "none"):
+    op_spec(
+        name=f"softmax_cross_entropy.{_reduction}",
+        inputs=[Input(domain=(-3.0, 3.0)), _labels_of(3)],
+        kwargs={"reduction": _reduction},
+        shapes=_SHAPES,
+        reference=_reference(_reduction),
+    )(softmax_cross_entropy)
+for _reduction in ("mean", "none"):
+    op_spec(
+        name=f"softmax_cross_entropy.weights_{_reduction}",
+        inputs=[
+            Input(domain=(-3.0, 3.0)),
+            _labels_of(3),
+            Input(domain=(0.5, 2.0), shape=(3,), differentiable=False),
+        ],
+        factory=_weighted(_reduction),
+        shapes=[(4, 3), "4x3nc", (2, 3, 2)],
+        reference=_reference(_reduction),
+    )(softmax_cross_entropy)
+# Large scores: exp would overflow without the shift by the maximum.
+op_spec(
+    name="softmax_cross_entropy.large",
+    inputs=[Input(domain=(500.0, 510.0)), _labels_of(4)],
+    shapes=[(3, 4), "3x4nc"],
+    dtypes=("float32", "float64"),
+    reference=_reference(),
+)(softmax_cross_entropy)
+SoftmaxCrossEntropy.spec = Unchecked(
+    "applied and checked through softmax_cross_entropy(), which has the specs"
+)
+SoftmaxCrossEntropyGrad.spec = Unchecked(
+    "the gradient of SoftmaxCrossEntropy: checked by softmax_cross_entropy's double backward"
+)
