@@ -8,8 +8,10 @@ Usable from a script, a notebook, unittest, pytest or the CLI. Every check retur
 from __future__ import annotations
 
 from gradkit.check.backward import check_backward
+from gradkit.check.device_agreement import check_device_agreement
 from gradkit.check.double_backward import check_double_backward
 from gradkit.check.numerical import numerical_grad
+from gradkit.check.reference import check_forward
 from gradkit.check.resample import check_with_resampling
 from gradkit.check.result import (
     SUBCHECKS,
@@ -31,6 +33,8 @@ from gradkit.check.tolerance import (
 __all__ = [
     "check_backward",
     "check_double_backward",
+    "check_forward",
+    "check_device_agreement",
     "check_with_resampling",
     "numerical_grad",
     "CheckResult",

@@ -106,7 +106,8 @@ def check_double_backward(
             differentiated too. ``None`` draws seeded random signed values.
         grad_grad_inputs: one array per checked input (then per parameter): the weights of
             the first-order gradients; seeded random values when omitted.
-        The other options are those of :func:`~gradkit.check.check_backward`.
+
+    The other options are those of :func:`~gradkit.check.check_backward`.
 
     Returns:
         A :class:`CheckResult` with ``check="double_backward"``; ``skipped`` with reason
