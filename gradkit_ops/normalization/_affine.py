@@ -140,8 +140,9 @@ def _constant_over(pshape: tuple[int, ...], shape: tuple[int, ...], axes: tuple[
 
 
 def _mean_of_product(xp: Any, a: Any, b: Any, axes: tuple[int, ...]) -> Any:
-    # mean(a * b) over axes, keepdims. Over the last axis alone (layer norm) it is a dot
-    # product, which allocates nothing and runs several times faster than the product's mean.
+    # mean(a * b) over axes, keepdims (b broadcasts against a). Over the last axis alone
+    # (layer norm) it is a dot product, which allocates nothing and runs several times faster
+    # than the product's mean.
     if axes == (a.ndim - 1,):
         return xp.vecdot(a, b, axis=-1)[..., None] / a.shape[-1]
     return _mean(xp, a * b, axes)
@@ -262,17 +263,17 @@ class AffineNormalizationGrad(FunctionNode):
             out -= xc
             out -= scale * mean_gy
         else:
-            xhat = xc
-            xhat *= inv_std
             out *= inv_std  # gy x-hat
             ggamma = _sum_to_array(xp, out, tuple(gamma.shape))
             gbeta = _sum_to_array(xp, gy, self.beta_shape)
+            mean_g = _mean_of_product(xp, gy, gamma, axes)  # g = gamma gy
+            mean_g_xhat = _mean_of_product(xp, out, gamma, axes)
+            # gx = r (g - mean(g) - x-hat mean(g x-hat)), with x-hat = (x - mean) r
+            xc *= inv_std * mean_g_xhat
             out[...] = gy
-            out *= gamma  # g
-            mean_g = _mean(xp, out, axes)
-            xhat *= _mean_of_product(xp, out, xhat, axes)
-            out -= xhat
+            out *= gamma
             out -= mean_g
+            out -= xc
             out *= inv_std
         if out.dtype != dtype:
             return tuple(xp.astype(a, dtype) for a in (out, ggamma, gbeta))
