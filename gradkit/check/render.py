@@ -71,10 +71,11 @@ def _settings(r: CheckResult) -> str:
         parts.append(f"atol {r.atol:g}")
     if r.rtol is not None:
         parts.append(f"rtol {r.rtol:g}")
-    if r.directions:
-        parts.append(f"{r.directions} directions")
-    parts.append(f"tier {r.tier}")
-    parts.append(f"{r.n_evals} evals")
+    if r.subcheck in (None, "values"):  # an invariant failure stops before the comparisons
+        if r.directions:
+            parts.append(f"{r.directions} directions")
+        parts.append(f"tier {r.tier}")
+    parts.append(f"{r.n_evals} eval" + ("" if r.n_evals == 1 else "s"))
     parts.append(f"{r.time_s * 1e3:.1f} ms")
     if r.discarded_samples:
         parts.append(f"{r.discarded_samples} non-differentiable samples discarded")
