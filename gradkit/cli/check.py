@@ -23,6 +23,7 @@ from gradkit.cli.formats.junit import render_junit, write_junit
 from gradkit.cli.formats.text import render_text, section
 from gradkit.cli.plan import make_plan
 from gradkit.cli.progress import Progress
+from gradkit.cli.stdout import emit
 from gradkit.cli.summary import Summary
 
 __all__ = ["run_check", "header"]
@@ -57,18 +58,17 @@ def run_check(args: argparse.Namespace) -> int:
     fmt = args.output_format
     if fmt in ("json", "junit"):
         document = render_json(summary, plan) if fmt == "json" else render_junit(summary, plan)
-        print(document)
+        emit(document)
         print(text, file=sys.stderr)
     else:
         if fmt == "github":
             annotations = render_annotations(summary)
             if annotations:
-                print(annotations)
+                emit(annotations)
             step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
             if step_summary:
                 write_step_summary(summary, step_summary)
-        print(text)
+        emit(text)
     if args.junit_xml:
         write_junit(summary, plan, args.junit_xml)
-    sys.stdout.flush()
     return summary.exit_code

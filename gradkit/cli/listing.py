@@ -20,6 +20,7 @@ from gradkit.cli.coverage import render_coverage
 from gradkit.cli.execution import execute
 from gradkit.cli.plan import Plan, make_plan
 from gradkit.cli.progress import Progress
+from gradkit.cli.stdout import emit
 from gradkit.cli.summary import Summary
 
 if TYPE_CHECKING:
@@ -88,11 +89,10 @@ def run_list(args: argparse.Namespace) -> int:
     ``--coverage``, that of ``gradkit check``; else 0, or 2 when an op needs a spec)."""
     plan = make_plan(args, allow_empty=not args.coverage)
     if args.ids:
-        for case in plan.cases:
-            print(case.id)
+        emit("\n".join(case.id for case in plan.cases))
         return 0
     if not args.coverage:
-        print(render_listing(plan))
+        emit(render_listing(plan))
         return 2 if plan.discovery.needs_spec else 0
     progress = Progress(plan.cases, sys.stderr)
     progress.write(header("list", len(plan.cases), plan.op_count, plan.seed, args.jobs))
@@ -100,6 +100,6 @@ def run_list(args: argparse.Namespace) -> int:
     results = execute(plan, jobs=args.jobs, on_result=progress.update)
     progress.finish()
     summary = Summary(results, time.perf_counter() - start, plan.discovery.needs_spec)
-    print(render_coverage(results))
-    print(summary.line())
+    emit(render_coverage(results))
+    emit(summary.line())
     return summary.exit_code
