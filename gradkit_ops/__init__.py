@@ -16,15 +16,35 @@ re-exported by the categories, with its specs, so every op is found in one place
 
 from __future__ import annotations
 
-from gradkit_ops import activation, array, comparison, conv, math, reduction
+import importlib
+
 from gradkit_ops.activation import *  # noqa: F403
 from gradkit_ops.array import *  # noqa: F403
 from gradkit_ops.comparison import *  # noqa: F403
 from gradkit_ops.conv import *  # noqa: F403
+from gradkit_ops.embedding import *  # noqa: F403
 from gradkit_ops.math import *  # noqa: F403
+from gradkit_ops.noise import *  # noqa: F403
+from gradkit_ops.normalization import *  # noqa: F403
+from gradkit_ops.recurrent import *  # noqa: F403
 from gradkit_ops.reduction import *  # noqa: F403
 
-#: The categories, in the order of the reference documentation.
-CATEGORIES = (math, comparison, activation, reduction, array, conv)
+#: The category packages, in the order of the reference documentation. (Taken from the module
+#: table: an op may share its category's name, e.g. ``gradkit_ops.embedding`` is the op.)
+CATEGORIES = tuple(
+    importlib.import_module(f"gradkit_ops.{name}")
+    for name in (
+        "math",
+        "comparison",
+        "activation",
+        "reduction",
+        "array",
+        "conv",
+        "normalization",
+        "noise",
+        "embedding",
+        "recurrent",
+    )
+)
 
 __all__ = sorted({name for category in CATEGORIES for name in category.__all__})
