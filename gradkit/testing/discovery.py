@@ -293,10 +293,14 @@ def _in_package(obj: Any, package: str) -> bool:
 
 
 def _candidates(module: ModuleType, package: str) -> Iterable[Any]:
+    # An op imported from elsewhere counts only when the module exports it (``__all__``): a
+    # helper such as ``mean`` used inside a normalization module is not one of its ops.
+    exported = set(getattr(module, "__all__", ()))
     for name, obj in sorted(vars(module).items()):
         if name.startswith("_") or inspect.ismodule(obj):
             continue
-        if specs_of(obj) is not None or (is_op_class(obj) and _in_package(obj, package)):
+        ours = _in_package(obj, package) or name in exported
+        if ours and (specs_of(obj) is not None or is_op_class(obj)):
             yield obj
 
 

@@ -273,3 +273,18 @@ def test_probe_reports_a_spec_for_a_good_op(toyops: str) -> None:
 
     spec = probe(Mul2)
     assert len(spec.inputs) == 2
+
+
+def test_a_helper_imported_from_elsewhere_is_not_an_op_unless_exported(make_package) -> None:
+    """A spec'd function a module merely uses (imported from another package) is not one of
+    its ops; listed in the module's ``__all__`` it is (a re-export)."""
+    make_package(
+        "helperuser",
+        {
+            "__init__.py": "",
+            "uses.py": "from gradkit_ops import tanh\n\n__all__ = []\n",
+            "reexports.py": "from gradkit_ops import tanh\n\n__all__ = ['tanh']\n",
+        },
+    )
+    assert discover("helperuser.uses").targets == []
+    assert [t.name for t in discover("helperuser.reexports").targets] == ["tanh"]
