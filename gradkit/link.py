@@ -60,6 +60,10 @@ class Link:
     Subclasses define ``forward``; calling the link calls it.
     """
 
+    # Advanced by every change to the registered parameters or links of any link, so that a
+    # link can cache the list of its parameters (walked twice in every training step).
+    _structure_version = 0
+
     def __init__(self) -> None:
         d = self.__dict__
         d["_params"] = {}
@@ -79,6 +83,7 @@ class Link:
         if isinstance(value, Parameter):
             self._unregister(name)
             params[name] = value
+            Link._structure_version += 1
             if value.name is None:
                 value.name = name
             # A parameter lives on its link's device (a lazy one is created there).
@@ -98,6 +103,14 @@ class Link:
     def _unregister(self, name: str) -> None:
         self._params.pop(name, None)
         self._children.pop(name, None)
+        Link._structure_version += 1
+
+    def _add_child(self, name: str, link: Link) -> None:
+        """Register ``link`` as the child ``name`` (on this link's device)."""
+        self._children[name] = link
+        Link._structure_version += 1
+        if link._device != self._device:
+            link.to_device(self._device)
 
     def _register_child(self, name: str, link: Link) -> None:
         raise TypeError(
@@ -149,6 +162,16 @@ class Link:
         """The parameters of this link and its descendants, each once, in a stable order."""
         for _, param in self.namedparams(include_uninit):
             yield param
+
+    def _param_list(self) -> list[Parameter]:
+        """Every parameter, as :meth:`params` lists them; cached until the structure of any
+        link changes (the hot path of cleargrads and of the optimizers)."""
+        cache = self.__dict__.get("_params_cache")
+        if cache is not None and cache[0] == Link._structure_version:
+            return cache[1]
+        params = [p for _, p in self.namedparams()]
+        self.__dict__["_params_cache"] = (Link._structure_version, params)
+        return params
 
     def namedparams(self, include_uninit: bool = True) -> Iterator[tuple[str, Parameter]]:
         """``(path, parameter)`` pairs with hierarchical paths such as ``'/l1/W'``.
@@ -206,7 +229,7 @@ class Link:
     # ------------------------------------------------------------------ gradients
     def cleargrads(self) -> None:
         """Forget the gradients of every parameter (they become ``None``)."""
-        for param in self.params():
+        for param in self._param_list():
             param.cleargrad()
 
     # ------------------------------------------------------------------ devices
@@ -264,6 +287,7 @@ class Link:
         d["_params"] = {}
         d["_persistent"] = dict(self._persistent)
         d["_children"] = {}
+        d["_params_cache"] = None
         for name, param in self._params.items():
             new_param = memo.get(id(param))
             if new_param is None:
@@ -345,9 +369,7 @@ class Chain(Link):
         if link is self:
             raise ValueError(f"{type(self).__name__}.{name}: a link cannot be its own child")
         self._unregister(name)
-        self._children[name] = link
-        if link._device != self._device:
-            link.to_device(self._device)
+        self._add_child(name, link)
 
 
 class ChainList(Link):
@@ -371,9 +393,7 @@ class ChainList(Link):
             raise TypeError(f"ChainList holds Links; got {type(link).__name__}")
         if link is self:
             raise ValueError("a ChainList cannot contain itself")
-        self._children[str(len(self._children))] = link
-        if link._device != self._device:
-            link.to_device(self._device)
+        self._add_child(str(len(self._children)), link)
 
     def __getitem__(self, index: int) -> Link:
         return list(self._children.values())[index]

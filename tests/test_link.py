@@ -265,3 +265,17 @@ def test_repr_shows_the_tree() -> None:
     assert repr(net) == (
         "Chain(\n  (blocks): ChainList(\n    (0): Link()\n  )\n  (head): Link()\n)"
     )
+
+
+def test_cleargrads_sees_parameters_registered_after_an_earlier_call() -> None:
+    net = Net()
+    net.cleargrads()  # the list of parameters is cached here...
+    net.extra = Affine()  # ...and must follow this change
+    net.extra.W.grad = np.ones((2, 3), dtype=np.float32)
+    net.cleargrads()
+    assert net.extra.W.grad is None
+    del net.extra
+    net.dec.b = Parameter(np.zeros(1, dtype=np.float32))
+    net.dec.b.grad = np.ones(1, dtype=np.float32)
+    net.cleargrads()
+    assert net.dec.b.grad is None

@@ -46,9 +46,7 @@ class Sequential(ChainList):
         if layer is self:
             raise ValueError("a Sequential cannot contain itself")
         if isinstance(layer, Link):
-            self._children[str(len(self._layers))] = layer
-            if layer.device != self.device:
-                layer.to_device(self.device)
+            self._add_child(str(len(self._layers)), layer)
         self._layers.append(layer)
 
     def forward(self, x: Any) -> Any:

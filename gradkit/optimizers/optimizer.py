@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy
 
-from gradkit.config import no_backprop_mode
+from gradkit.config import config
 from gradkit.link import Link
 from gradkit.parameter import Parameter
 from gradkit.variable import Variable
@@ -288,16 +288,20 @@ class Optimizer:
             loss.backward()
             loss.unchain_backward()  # the graph is not needed any more: free it now
         hooks = self._hooks
-        with no_backprop_mode():  # nothing here may record a graph, whatever hooks do
+        old = config.enable_backprop
+        config.enable_backprop = False  # nothing here may record a graph, whatever hooks do
+        try:
             if hooks:
                 self._call_hooks("pre", target)
             self.t += 1
-            for param in target.params():
+            for param in target._param_list():
                 if param.update_rule is None:  # added to the link after setup()
                     param.update_rule = self.create_update_rule()
                 param.update()
             if hooks:
                 self._call_hooks("post", target)
+        finally:
+            config.enable_backprop = old
         return loss
 
     def new_epoch(self) -> None:
