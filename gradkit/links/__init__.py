@@ -5,6 +5,10 @@ makes sense) and calls one op of the library in ``forward``. Their gradients wit
 the parameters are verified by :func:`gradkit.check.check_backward` (``params=``) in the test
 suite, on every device.
 
+This package is the one part of gradkit built on the op library, so importing it imports
+:mod:`gradkit_ops`; ``import gradkit``, :class:`gradkit.Link`, the optimizers and the
+serializers do not.
+
 >>> import numpy as np, gradkit
 >>> from gradkit import links as L
 >>> from gradkit_ops import relu
