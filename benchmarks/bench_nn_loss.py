@@ -27,13 +27,19 @@ T = RNG.integers(0, C, size=N)
 ROWS = np.arange(N)
 
 
-def numpy_softmax_cross_entropy() -> np.ndarray:
-    """The floor: forward keeping what backward needs (the exponentials and their sums; the
-    log-softmax only at the labels), then the gradient by hand in one pass and a scatter."""
+def numpy_forward() -> tuple[float, np.ndarray, np.ndarray]:
+    """The floor's forward: the loss, keeping what backward needs (the exponentials and their
+    sums; the log-softmax is taken at the labels only)."""
     shifted = X - X.max(axis=1, keepdims=True)
     e = np.exp(shifted)
     s = e.sum(axis=1, keepdims=True)
-    float(np.mean(np.log(s[:, 0]) - shifted[ROWS, T]))  # the loss, to the host
+    loss = float(np.mean(np.log(s[:, 0]) - shifted[ROWS, T]))  # to the host, as training does
+    return loss, e, s
+
+
+def numpy_softmax_cross_entropy() -> np.ndarray:
+    """The floor: the forward, then the gradient by hand in one pass and a scatter."""
+    _, e, s = numpy_forward()
     gx = e * (np.float32(1.0 / N) / s)
     gx[ROWS, T] -= np.float32(1.0 / N)
     return gx

@@ -75,6 +75,19 @@ class Labels:
         self.weights = weights
 
 
+_INTEGRAL: dict[tuple[type, Any], bool] = {}
+
+
+def _is_integral(xp: Any, dtype: Any) -> bool:
+    # Cached: the lookup is on every call of a loss. Keyed with the dtype's type, so that
+    # dtypes of different libraries are never compared with each other.
+    key = (type(dtype), dtype)
+    known = _INTEGRAL.get(key)
+    if known is None:
+        known = _INTEGRAL[key] = bool(xp.isdtype(dtype, "integral"))
+    return known
+
+
 def labels(
     t: Any,
     n_classes: int,
@@ -91,16 +104,21 @@ def labels(
     """
     t = as_array(t)
     xp = get_array_module(t)
-    if not xp.isdtype(t.dtype, "integral"):
+    if not _is_integral(xp, t.dtype):
         raise TypeError(f"{op}: labels must be integers; got dtype {t.dtype}")
-    valid = t != ignore_label if ignore_label is not None else xp.ones_like(t, dtype=xp.bool)
-    if bool(to_numpy(xp.any(valid & ((t < 0) | (t >= n_classes))))):
+    if ignore_label is None:
+        safe, weights = t, xp.ones(t.shape, dtype=dtype, device=t.device)
+    else:
+        valid = t != ignore_label
+        safe = xp.where(valid, t, 0)
+        weights = xp.astype(valid, dtype)
+    # One test for both ends: a negative label is huge once unsigned. (This runs on every
+    # call of a loss: each array call counts, so the test is two calls and one transfer.)
+    if safe.size and int(to_numpy(xp.max(xp.astype(safe, xp.uint64)))) >= n_classes:
         raise ValueError(
             f"{op}: labels must be in [0, {n_classes}) or equal ignore_label={ignore_label}; "
             f"got values from {int(to_numpy(xp.min(t)))} to {int(to_numpy(xp.max(t)))}"
         )
-    safe = xp.where(valid, t, xp.zeros_like(t))
-    weights = xp.astype(valid, dtype)
     if class_weight is not None:
         cw = as_array(class_weight)
         if tuple(cw.shape) != (n_classes,):

@@ -26,6 +26,7 @@ The labels and the class weights are constants: they get no gradient.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy
@@ -43,22 +44,22 @@ __all__ = ["SoftmaxCrossEntropy", "SoftmaxCrossEntropyGrad", "softmax_cross_entr
 
 def _class_axis(a: Any) -> Any:
     # Labels or per-element values of shape (N, ...) as (N, 1, ...), against the scores.
-    xp = get_array_module(a)
-    return xp.expand_dims(a, axis=1)
+    return get_array_module(a).reshape(a, (a.shape[0], 1, *a.shape[1:]))
 
 
-def _label_index(safe: Any, shape: tuple[int, ...]) -> tuple[Any, ...]:
-    # The index of every element's label in scores of ``shape``: (n, t[n, ...], ...).
+def _flat_label_index(safe: Any, n_classes: int) -> Any:
+    # The position of every element's label in the flattened scores of shape (N, C, R...):
+    # n * C * R + t[n, r] * R + r, in the labels' order.
     xp = get_array_module(safe)
-    ndim = len(shape)
-    index = []
-    for d in range(ndim):
-        if d == 1:
-            index.append(_class_axis(safe))
-            continue
-        pos = xp.arange(shape[d], dtype=xp.int64, device=safe.device)
-        index.append(xp.reshape(pos, tuple(shape[d] if k == d else 1 for k in range(ndim))))
-    return tuple(index)
+    n = safe.shape[0]
+    rest = math.prod(safe.shape[1:])
+    step = n_classes * rest
+    starts = xp.arange(0, n * step, step, dtype=safe.dtype, device=safe.device)
+    if safe.ndim == 1:
+        return safe + starts
+    cols = xp.arange(rest, dtype=safe.dtype, device=safe.device)
+    flat = xp.reshape(safe, (n, rest)) * rest + xp.reshape(starts, (n, 1)) + cols
+    return xp.reshape(flat, (-1,))
 
 
 class SoftmaxCrossEntropy(FunctionNode):
@@ -76,20 +77,18 @@ class SoftmaxCrossEntropy(FunctionNode):
         shifted = x - xp.max(x, axis=1, keepdims=True)
         e = xp.exp(shifted)
         s = xp.sum(e, axis=1, keepdims=True)
-        picked = xp.take_along_axis(shifted, _class_axis(self.labels.safe), axis=1)
-        w = self.labels.weights
-        loss = xp.reshape(xp.log(s) - picked, w.shape) * w
-        self.exps, self.sums = e, s  # the softmax, for the gradient
-        if self.reduction == "none":
-            self.den = None
-            return (loss,)
-        total = xp.sum(loss)
-        if self.reduction == "sum":
-            self.den = None
-            return (total,)
-        den = xp.sum(w)
-        self.den = xp.where(den == 0, xp.ones_like(den), den)
-        return (total / self.den,)
+        # Per element, its factor in the result: the weight, divided by their sum for a mean.
+        coef = self.labels.weights
+        if self.reduction == "mean":
+            den = xp.sum(coef)
+            coef = coef / xp.where(den > 0, den, 1.0)  # no counted element: the loss is 0
+        self.index = _flat_label_index(self.labels.safe, x.shape[1])
+        picked = xp.take(xp.reshape(shifted, (-1,)), self.index)
+        if coef.ndim != 1:
+            picked = xp.reshape(picked, coef.shape)
+        loss = (xp.reshape(xp.log(s), coef.shape) - picked) * coef
+        self.exps, self.sums, self.coef = e, s, coef  # for the gradient
+        return (loss if self.reduction == "none" else xp.sum(loss),)
 
     def backward(
         self, target_input_indexes: tuple[int, ...], grad_outputs: tuple[Variable, ...]
@@ -107,20 +106,16 @@ class SoftmaxCrossEntropyGrad(FunctionNode):
     def __init__(self, loss: SoftmaxCrossEntropy) -> None:
         self.loss = loss
 
-    def _weights(self) -> Any:
-        # Per element, the factor of the output gradient: w (divided by the mean's count).
-        w = self.loss.labels.weights
-        return w if self.loss.den is None else w / self.loss.den
-
     def forward(self, inputs: tuple[Any, ...]) -> tuple[Any, ...]:
         x, gy = inputs
         self.retain_inputs((0, 1))
         loss = self.loss
-        c = gy * self._weights()  # (N, ...): every element's share of the output gradient
-        c_b = _class_axis(c)
-        g = loss.exps * (c_b / loss.sums)
+        xp = get_array_module(x)
+        c = gy * loss.coef  # (N, ...): every element's share of the output gradient
+        g = loss.exps * (_class_axis(c) / loss.sums)
         # g is new and ours: subtract the labels' shares in place (no copy of the scores).
-        return (scatter_add_into(g, _label_index(loss.labels.safe, tuple(x.shape)), -c_b),)
+        flat = scatter_add_into(xp.reshape(g, (-1,)), loss.index, xp.reshape(-c, (-1,)))
+        return (xp.reshape(flat, x.shape),)
 
     def backward(
         self, target_input_indexes: tuple[int, ...], grad_outputs: tuple[Variable, ...]
@@ -129,7 +124,7 @@ class SoftmaxCrossEntropyGrad(FunctionNode):
         x, gy = self.get_retained_inputs()
         data = x.array
         xp = get_array_module(data)
-        wd = self._weights()
+        wd = self.loss.coef
         safe = _class_axis(self.loss.labels.safe)
         n_classes = data.shape[1]
         classes = xp.arange(n_classes, dtype=safe.dtype, device=data.device)
