@@ -142,7 +142,9 @@ class _Mismatch:
         self.unexpected: list[str] = []
         self.wrong: list[str] = []
 
-    def check(self, name: str, value: numpy.ndarray, shape: tuple[int, ...] | None, kind: str):
+    def check(
+        self, name: str, value: numpy.ndarray, shape: tuple[int, ...] | None, kind: str
+    ) -> None:
         """Record a mismatch of ``value`` against the expected shape and dtype kind."""
         if shape is not None and tuple(value.shape) != tuple(shape):
             self.wrong.append(
@@ -173,12 +175,14 @@ _COMPATIBLE_KINDS = {"f": "fiub", "i": "iub", "u": "iub", "b": "b", "c": "fiubc"
 _KIND_NAMES = {"f": "float", "i": "integer", "u": "integer", "b": "bool", "c": "complex"}
 
 
-def _kind(dtype: Any) -> str:
-    return numpy.dtype(str(dtype).rpartition(".")[2]).kind
-
-
 def _np_dtype(dtype: Any) -> numpy.dtype:
+    # Any namespace's dtype: NumPy's and CuPy's print as "float32", array_api_strict's as
+    # "array_api_strict.float32".
     return numpy.dtype(str(dtype).rpartition(".")[2])
+
+
+def _kind(dtype: Any) -> str:
+    return _np_dtype(dtype).kind
 
 
 # ----------------------------------------------------------------------------- links
@@ -239,8 +243,10 @@ def _load_link(entries: dict[str, numpy.ndarray], link: Link, source: str) -> No
             _copy_into(old, value, sub.device)
         elif isinstance(old, bool | int | float):
             object.__setattr__(sub, attr, type(old)(value.item()))
-        else:
-            object.__setattr__(sub, attr, value.item())
+        else:  # None until now: a scalar, or an array on the link's device
+            object.__setattr__(
+                sub, attr, value.item() if value.ndim == 0 else sub.device.send(value)
+            )
 
 
 def _copy_into(target: Any, value: numpy.ndarray, device: Any) -> None:

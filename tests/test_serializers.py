@@ -229,3 +229,17 @@ def test_rules_saved_before_their_first_update_start_afresh(tmp_path) -> None:
     load_npz(tmp_path / "fresh.npz", trained)
     assert trained.t == 0 and net.l1.W.update_rule.state is None
     assert net.l1.W.update_rule.t == 0
+
+
+def test_a_lazy_batch_normalization_takes_everything_from_the_file(tmp_path) -> None:
+    source = BatchNormalization(3)
+    x = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
+    source(x)
+    save_npz(tmp_path / "bn.npz", source)
+    lazy = BatchNormalization()
+    assert lazy.avg_mean is None and lazy.gamma.array is None
+    load_npz(tmp_path / "bn.npz", lazy)
+    np.testing.assert_array_equal(lazy.avg_var, source.avg_var)
+    assert lazy.N == 1
+    with gradkit.using_config("train", False):
+        np.testing.assert_array_equal(lazy(x).array, source(x).array)
