@@ -222,9 +222,11 @@ def _load_link(entries: dict[str, numpy.ndarray], link: Link, source: str) -> No
             continue
         if is_array(value):
             report.check(name, entries[name], tuple(value.shape), _kind(value.dtype))
+        elif value is None:  # not created yet (lazy): any numeric value of any shape fits
+            report.check(name, entries[name], None, "c")
         else:
-            kind = "f" if value is None or isinstance(value, float) else "i"
-            report.check(name, entries[name], (), "b" if isinstance(value, bool) else kind)
+            kind = "b" if isinstance(value, bool) else "f" if isinstance(value, float) else "i"
+            report.check(name, entries[name], (), kind)
     report.unexpected = [n for n in entries if n not in params and n not in persistents]
     report.raise_if_any()
 
