@@ -55,7 +55,9 @@ def test_the_pages_have_examples() -> None:
 
 @pytest.mark.skipif(gradkit.gpu_available(), reason="the pages show a machine without a GPU")
 @pytest.mark.parametrize(
-    ("where", "command", "expected"), console_examples(), ids=lambda v: str(v)[:60]
+    ("where", "command", "expected"),
+    console_examples(),
+    ids=[where for where, _, _ in console_examples()],
 )
 def test_console_example(where: str, command: str, expected: list[str]) -> None:
     env = dict(os.environ, COLUMNS="80", PYTHONPATH=str(EXAMPLES))
