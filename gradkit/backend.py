@@ -121,7 +121,7 @@ def register_backend_function(name: str, namespace: str, impl: Callable[..., Any
 
 # Engine modules that fill more of the table; imported on the first lookup that misses, so
 # ``import gradkit`` stays light.
-_TABLE_MODULES = ("gradkit.special_functions",)
+_TABLE_MODULES = ("gradkit.special_functions", "gradkit.linalg_backend")
 
 
 def _load_table_modules() -> None:

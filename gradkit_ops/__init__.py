@@ -23,6 +23,8 @@ from gradkit_ops.array import *  # noqa: F403
 from gradkit_ops.comparison import *  # noqa: F403
 from gradkit_ops.conv import *  # noqa: F403
 from gradkit_ops.embedding import *  # noqa: F403
+from gradkit_ops.linalg import *  # noqa: F403
+from gradkit_ops.loss import *  # noqa: F403
 from gradkit_ops.math import *  # noqa: F403
 from gradkit_ops.noise import *  # noqa: F403
 from gradkit_ops.normalization import *  # noqa: F403
@@ -39,11 +41,13 @@ CATEGORIES = tuple(
         "activation",
         "reduction",
         "array",
+        "linalg",
         "conv",
         "normalization",
         "noise",
         "embedding",
         "recurrent",
+        "loss",
     )
 )
 
