@@ -22,7 +22,7 @@ from gradkit_ops.activation import *  # noqa: F403
 from gradkit_ops.array import *  # noqa: F403
 from gradkit_ops.comparison import *  # noqa: F403
 from gradkit_ops.conv import *  # noqa: F403
-from gradkit_ops.embedding import *  # noqa: F403
+from gradkit_ops.embed import *  # noqa: F403
 from gradkit_ops.linalg import *  # noqa: F403
 from gradkit_ops.loss import *  # noqa: F403
 from gradkit_ops.math import *  # noqa: F403
@@ -31,8 +31,8 @@ from gradkit_ops.normalization import *  # noqa: F403
 from gradkit_ops.recurrent import *  # noqa: F403
 from gradkit_ops.reduction import *  # noqa: F403
 
-#: The category packages, in the order of the reference documentation. (Taken from the module
-#: table: an op may share its category's name, e.g. ``gradkit_ops.embedding`` is the op.)
+#: The category packages, in the order of the reference documentation. A category is never
+#: named like one of its ops (the op would shadow it as an attribute of gradkit_ops).
 CATEGORIES = tuple(
     importlib.import_module(f"gradkit_ops.{name}")
     for name in (
@@ -45,7 +45,7 @@ CATEGORIES = tuple(
         "conv",
         "normalization",
         "noise",
-        "embedding",
+        "embed",
         "recurrent",
         "loss",
     )

@@ -10,7 +10,7 @@ from gradkit import initializers
 from gradkit.link import Link
 from gradkit.parameter import Parameter
 from gradkit.variable import Variable
-from gradkit_ops.embedding import embed_id
+from gradkit_ops.embed import embed_id
 
 __all__ = ["EmbedID"]
 

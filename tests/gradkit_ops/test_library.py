@@ -44,3 +44,11 @@ def test_a_spec_free_export_would_be_caught() -> None:
     assert not isinstance(specs_of(bare), tuple)
     bare.spec = OpSpec(name="bare", reference=lambda x: x)
     assert isinstance(specs_of(bare), tuple)
+
+
+def test_no_category_is_named_like_an_op() -> None:
+    """An op named like its category would shadow the category as gradkit_ops.<name>."""
+    for category in gradkit_ops.CATEGORIES:
+        short = category.__name__.rpartition(".")[2]
+        assert short not in gradkit_ops.__all__, f"category {short!r} is also an op's name"
+        assert getattr(gradkit_ops, short) is category

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import gradkit
-from gradkit_ops.embedding import embed_id, embedding
+from gradkit_ops.embed import embed_id, embedding
 
 
 @pytest.fixture(params=["cpu", "strict"])

@@ -1,4 +1,4 @@
-"""Every op of gradkit_ops.embedding has specs, and every spec passes the runner: all
+"""Every op of gradkit_ops.embed has specs, and every spec passes the runner: all
 declared dtypes, first and second order, on cpu and strict (until the CLI and the plugin run
 them)."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-import gradkit_ops.embedding as category
+import gradkit_ops.embed as category
 from gradkit.testing import Selection, discover, generate_cases, run_cases
 from gradkit.testing.spec import specs_of
 

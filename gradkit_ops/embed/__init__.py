@@ -4,6 +4,6 @@ PyTorch and Keras use."""
 
 from __future__ import annotations
 
-from gradkit_ops.embedding.embed_id import embed_id, embedding
+from gradkit_ops.embed.embed_id import embed_id, embedding
 
 __all__ = ["embed_id", "embedding"]
