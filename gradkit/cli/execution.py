@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import math
 import os
+import signal
+import threading
+import time
 import zlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -52,6 +55,11 @@ def chunk_size(n_cases: int, jobs: int) -> int:
 def _init_worker(targets: tuple[str, ...], values: dict[str, Any], digest: int) -> None:
     from gradkit.testing import Selection, discover, generate_cases
 
+    # Ctrl-C reaches the whole process group: the main process stops the run, the workers
+    # must not print a traceback each. A worker whose main process is gone (killed) exits.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
     cases = generate_cases(discover(*targets).targets, Selection.from_options(values))
     if _digest(cases) != digest:
         raise RuntimeError(
@@ -59,6 +67,16 @@ def _init_worker(targets: tuple[str, ...], values: dict[str, Any], digest: int) 
             "generation of these targets is not deterministic (run with --jobs 1)"
         )
     _WORKER_CASES[:] = cases
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _run_chunk(indexes: list[int], require_gpu: bool) -> list[tuple[int, Any, str, str, Any]]:
@@ -86,6 +104,10 @@ def _single_threaded_children() -> Iterator[None]:
                 os.environ[name] = value
 
 
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
 def _run_parallel(
     plan: Plan, jobs: int, on_result: Callable[[CaseResult], None]
 ) -> list[CaseResult]:
@@ -96,30 +118,36 @@ def _run_parallel(
     chunks = [list(range(i, min(i + size, len(cases)))) for i in range(0, len(cases), size)]
     results: list[CaseResult | None] = [None] * len(cases)
     initargs = (plan.targets, plan.values, _digest(cases))
-    with (
-        _single_threaded_children(),
-        ProcessPoolExecutor(
-            max_workers=min(jobs, len(chunks)),
-            mp_context=get_context("spawn"),
-            initializer=_init_worker,
-            initargs=initargs,
-        ) as pool,
-    ):
-        pending: set[Future[Any]] = {
-            pool.submit(_run_chunk, chunk, plan.require_gpu) for chunk in chunks
-        }
-        try:
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    for index, verdict, outcome, repro, reason in future.result():
-                        result = CaseResult(cases[index], verdict, Outcome(outcome), repro, reason)
-                        results[index] = result
-                        on_result(result)
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            raise
+    pool = ProcessPoolExecutor(
+        max_workers=min(jobs, len(chunks)),
+        mp_context=get_context("spawn"),
+        initializer=_init_worker,
+        initargs=initargs,
+    )
+    on_term = signal.signal(signal.SIGTERM, _stop) if _in_main_thread() else None
+    try:
+        with _single_threaded_children():  # the workers start on the first submissions
+            pending: set[Future[Any]] = {
+                pool.submit(_run_chunk, chunk, plan.require_gpu) for chunk in chunks
+            }
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                for index, verdict, outcome, repro, reason in future.result():
+                    result = CaseResult(cases[index], verdict, Outcome(outcome), repro, reason)
+                    results[index] = result
+                    on_result(result)
+    except BaseException:
+        # Interrupted, or a worker failed: stop the workers now, not after their current
+        # chunks (ProcessPoolExecutor has no public way to do that).
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        if on_term is not None:
+            signal.signal(signal.SIGTERM, on_term)
+    pool.shutdown(wait=True)
     return [r for r in results if r is not None]
 
 

@@ -43,5 +43,6 @@ def report_dict(summary: Summary, plan: Plan) -> dict[str, Any]:
 
 
 def render_json(summary: Summary, plan: Plan) -> str:
-    """The report as JSON text (indented, keys in a fixed order)."""
-    return json.dumps(report_dict(summary, plan), indent=1)
+    """The report as compact JSON text, keys in a fixed order (a whole op library makes tens of
+    thousands of results: pipe it through ``jq`` or ``python -m json.tool`` to read it)."""
+    return json.dumps(report_dict(summary, plan), separators=(",", ":"))
