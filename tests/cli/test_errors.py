@@ -20,6 +20,32 @@ def project(tmp_path: Path, examples: Path, monkeypatch: pytest.MonkeyPatch) -> 
         "needs_dep.py": "import nonexistent_dependency_xyz\n",
         "raises_at_import.py": "x = 1\nraise RuntimeError('the config file is missing')\n",
         "no_ops.py": "VALUE = 3\n",
+        "mixed_ops.py": """
+            import gradkit
+            from gradkit.testing import OpSpec
+
+
+            class Double(gradkit.FunctionNode):
+                def forward(self, inputs):
+                    return (inputs[0] * 2,)
+
+                def backward(self, target_input_indexes, grad_outputs):
+                    return (grad_outputs[0] * 2,)
+
+
+            Double.spec = OpSpec(dtypes="float64", devices="cpu")
+
+
+            class Pool(gradkit.FunctionNode):
+                def __init__(self, window):
+                    self.window = window
+
+                def forward(self, inputs):
+                    return inputs
+
+                def backward(self, target_input_indexes, grad_outputs):
+                    return grad_outputs
+        """,
         "conv_ops.py": """
             import gradkit
 
@@ -176,4 +202,26 @@ def test_version_and_help(gradkit_cli: Callable[..., Run]) -> None:
         "  --dtypes DTYPES *",
         "  -k EXPR, --keyword EXPR",
         "exit status: 0 every selected check passed; 1 at least one failed; 2 usage or",
+    )
+
+
+def test_an_op_that_needs_a_spec_beside_checked_ones(
+    gradkit_cli: Callable[..., Run], project: Path
+) -> None:
+    run = gradkit_cli("check", "mixed_ops")
+    assert run.code == 2  # the others pass, but an op went unchecked
+    run.err_lines("gradkit check: * cases of 1 op *", "not checked: mixed_ops.Pool needs a spec *")
+    run.out_lines(
+        "*= ops that need a spec =*",
+        "mixed_ops.Pool needs a spec: its constructor needs arguments (window). Attach one *",
+        "*= summary =*",
+        "* cases of 1 op in * s: * passed, 0 failed, 0 nondifferentiable, 0 skipped",
+        "needing a spec (1, not checked):",
+        "  mixed_ops.Pool",
+        "INCOMPLETE: an op needs a spec (exit status 2)",
+    )
+    listing = gradkit_cli("list", "mixed_ops")
+    assert listing.code == 2
+    listing.out_lines(
+        "double  mixed_ops.Double", "needing a spec (1):", "mixed_ops.Pool needs a spec*"
     )
