@@ -22,6 +22,8 @@ __all__ = [
     "backend_function",
     "register_backend_function",
     "scatter_add",
+    "scatter_add_into",
+    "exp_into",
 ]
 
 # Array type -> namespace. numpy's own namespace follows the array API closely enough since
@@ -162,18 +164,65 @@ def scatter_add(array: Any, index: Any, values: Any) -> Any:
     return backend_function("scatter_add", get_array_module(array))(array, index, values)
 
 
+def scatter_add_into(array: Any, index: Any, values: Any) -> Any:
+    """Add ``values`` at ``index`` (repeated indices add up) into ``array``, which the caller
+    owns and gives up: use the returned array (``array`` itself, changed in place, on NumPy and
+    CuPy; a new array on array_api_strict, which has no in-place scatter). A fused gradient
+    that builds its result and then adds at a few indices saves a full copy this way.
+
+    >>> import numpy as np
+    >>> scatter_add_into(np.zeros(3), (np.array([0, 0, 2]),), np.ones(3))
+    array([2., 0., 1.])
+    """
+    return backend_function("scatter_add_into", get_array_module(array))(array, index, values)
+
+
+def exp_into(array: Any) -> Any:
+    """``exp(array)``, written into ``array`` where the namespace allows (NumPy, CuPy), which
+    the caller owns and gives up: use the returned array. On the host a fresh large array costs
+    its page faults, more than the exponentials themselves.
+
+    >>> import numpy as np
+    >>> exp_into(np.zeros(2))
+    array([1., 1.])
+    """
+    return backend_function("exp_into", get_array_module(array))(array)
+
+
+def _numpy_scatter_add_into(array: Any, index: Any, values: Any) -> Any:
+    numpy.add.at(array, index, values)
+    return array
+
+
 def _numpy_scatter_add(array: Any, index: Any, values: Any) -> Any:
-    out = array.copy()
-    numpy.add.at(out, index, values)
-    return out
+    return _numpy_scatter_add_into(array.copy(), index, values)
+
+
+def _cupy_scatter_add_into(array: Any, index: Any, values: Any) -> Any:
+    import cupyx
+
+    cupyx.scatter_add(array, index, values)
+    return array
 
 
 def _cupy_scatter_add(array: Any, index: Any, values: Any) -> Any:
-    import cupyx
+    return _cupy_scatter_add_into(array.copy(), index, values)
 
-    out = array.copy()
-    cupyx.scatter_add(out, index, values)
-    return out
+
+def _numpy_exp_into(array: Any) -> Any:
+    return numpy.exp(array, out=array)
+
+
+def _cupy_exp_into(array: Any) -> Any:
+    import cupy
+
+    return cupy.exp(array, out=array)
+
+
+def _strict_exp_into(array: Any) -> Any:
+    import array_api_strict
+
+    return array_api_strict.exp(array)
 
 
 def _strict_scatter_add(array: Any, index: Any, values: Any) -> Any:
@@ -193,3 +242,9 @@ def _strict_scatter_add(array: Any, index: Any, values: Any) -> Any:
 register_backend_function("scatter_add", "numpy", _numpy_scatter_add)
 register_backend_function("scatter_add", "cupy", _cupy_scatter_add)
 register_backend_function("scatter_add", "array_api_strict", _strict_scatter_add)
+register_backend_function("scatter_add_into", "numpy", _numpy_scatter_add_into)
+register_backend_function("scatter_add_into", "cupy", _cupy_scatter_add_into)
+register_backend_function("scatter_add_into", "array_api_strict", _strict_scatter_add)
+register_backend_function("exp_into", "numpy", _numpy_exp_into)
+register_backend_function("exp_into", "cupy", _cupy_exp_into)
+register_backend_function("exp_into", "array_api_strict", _strict_exp_into)

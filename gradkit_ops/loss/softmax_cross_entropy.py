@@ -33,7 +33,7 @@ import numpy
 
 from gradkit import FunctionNode, Variable, get_array_module
 from gradkit.arithmetic import mul, reshape, sub
-from gradkit.linalg_backend import scatter_add_into
+from gradkit.backend import exp_into, scatter_add_into
 from gradkit.testing import Input, Unchecked, op_spec
 from gradkit_ops.activation import softmax
 from gradkit_ops.loss._reduction import Labels, check_reduction, labels
@@ -75,15 +75,15 @@ class SoftmaxCrossEntropy(FunctionNode):
         self.retain_inputs((0,))  # for the double backward only: the Grad node's input
         xp = get_array_module(x)
         shifted = x - xp.max(x, axis=1, keepdims=True)
-        e = xp.exp(shifted)
+        self.index = _flat_label_index(self.labels.safe, x.shape[1])
+        picked = xp.take(xp.reshape(shifted, (-1,)), self.index)  # before exp overwrites it
+        e = exp_into(shifted)  # shifted is ours: its exponentials go in place
         s = xp.sum(e, axis=1, keepdims=True)
         # Per element, its factor in the result: the weight, divided by their sum for a mean.
         coef = self.labels.weights
         if self.reduction == "mean":
             den = xp.sum(coef)
             coef = coef / xp.where(den > 0, den, 1.0)  # no counted element: the loss is 0
-        self.index = _flat_label_index(self.labels.safe, x.shape[1])
-        picked = xp.take(xp.reshape(shifted, (-1,)), self.index)
         if coef.ndim != 1:
             picked = xp.reshape(picked, coef.shape)
         loss = (xp.reshape(xp.log(s), coef.shape) - picked) * coef
