@@ -236,7 +236,7 @@ def test_hypothesis_option_adds_hypothesis_cases(ops: pytest.Pytester) -> None:
 def test_require_gpu_turns_the_gpu_skip_into_a_failure(ops: pytest.Pytester) -> None:
     result = ops.runpytest("--gradkit-require-gpu", "-m", "gpu")
     result.stdout.fnmatch_lines(
-        ["ERROR backward of Cube (float64, gpu): a GPU is required (--require-gpu): device 'gpu'*"]
+        ["ERROR backward of Cube (float64, gpu): a GPU is required: device 'gpu'*"]
     )
     result.assert_outcomes(failed=1, deselected=3)
 

@@ -50,6 +50,8 @@ __all__ = [
     "Selection",
     "OPTIONS",
     "Option",
+    # suites (what a test module declares for the pytest plugin)
+    "CheckSuite",
     # running
     "run_cases",
     "run_case",
@@ -77,6 +79,7 @@ _HOMES = {
     "Selection": "selection",
     "OPTIONS": "options",
     "Option": "options",
+    "CheckSuite": "suite",
     "run_cases": "runner",
     "run_case": "runner",
     "CaseResult": "runner",

@@ -315,9 +315,7 @@ def run_case(
     problem = _device_problem(case.device, case.dtype)
     if problem is not None:
         if require_gpu and case.device.startswith("gpu"):
-            verdict = _verdict(
-                case, Status.ERROR, f"a GPU is required (--require-gpu): {problem}", repro=repro
-            )
+            verdict = _verdict(case, Status.ERROR, f"a GPU is required: {problem}", repro=repro)
             return CaseResult(case, verdict, Outcome.ERROR, repro, problem)
         verdict = _verdict(case, Status.SKIPPED, reason=problem, repro=repro)
         return CaseResult(case, verdict, Outcome.SKIPPED, repro, problem)
