@@ -10,12 +10,6 @@ import gradkit
 from gradkit_ops.embed import embed_id, embedding
 
 
-@pytest.fixture(params=["cpu", "strict"])
-def device(request: pytest.FixtureRequest) -> gradkit.Device:
-    """Each test runs on the host (NumPy) and on array-api-strict's second device."""
-    return gradkit.get_device(request.param)
-
-
 def test_gradient_adds_up_repeated_ids_and_skips_ignored_ones(device) -> None:
     W = gradkit.Variable(device.send(np.arange(8.0).reshape(4, 2)))
     ids = device.send(np.array([[1, 3, 1], [-1, 0, -1]]))

@@ -10,12 +10,6 @@ import gradkit
 from gradkit_ops.noise import dropout
 
 
-@pytest.fixture(params=["cpu", "strict"])
-def device(request: pytest.FixtureRequest) -> gradkit.Device:
-    """Each test runs on the host (NumPy) and on array-api-strict's second device."""
-    return gradkit.get_device(request.param)
-
-
 def test_a_seed_fixes_the_mask(device) -> None:
     x = device.send(np.ones((4, 5)))
     a = gradkit.to_numpy(dropout(x, 0.5, seed=7).array)

@@ -10,12 +10,6 @@ import gradkit
 from gradkit_ops.normalization import batch_norm, fixed_batch_norm
 
 
-@pytest.fixture(params=["cpu", "strict"])
-def device(request: pytest.FixtureRequest) -> gradkit.Device:
-    """Each test runs on the host (NumPy) and on array-api-strict's second device."""
-    return gradkit.get_device(request.param)
-
-
 def _reference(x, gamma, beta, eps=2e-5):
     axes = (0, *range(2, x.ndim))
     view = (1, -1) + (1,) * (x.ndim - 2)

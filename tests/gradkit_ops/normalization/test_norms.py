@@ -16,12 +16,6 @@ from gradkit_ops.normalization import (
 )
 
 
-@pytest.fixture(params=["cpu", "strict"])
-def device(request: pytest.FixtureRequest) -> gradkit.Device:
-    """Each test runs on the host (NumPy) and on array-api-strict's second device."""
-    return gradkit.get_device(request.param)
-
-
 def _standardize(x, axes, eps):
     return (x - x.mean(axis=axes, keepdims=True)) / np.sqrt(x.var(axis=axes, keepdims=True) + eps)
 

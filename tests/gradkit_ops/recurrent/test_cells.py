@@ -10,12 +10,6 @@ import gradkit
 from gradkit_ops.recurrent import gru, gru_cell, lstm
 
 
-@pytest.fixture(params=["cpu", "strict"])
-def device(request: pytest.FixtureRequest) -> gradkit.Device:
-    """Each test runs on the host (NumPy) and on array-api-strict's second device."""
-    return gradkit.get_device(request.param)
-
-
 def _sigmoid(v):
     return 1 / (1 + np.exp(-v))
 

@@ -1,4 +1,4 @@
-"""Fixtures of the op tests in this folder: the devices every test runs on, and a forward
+"""Fixtures of the op tests under this folder: the devices every test runs on, and a forward
 check against a NumPy reference. Gradients are checked with the ``gradcheck`` fixture of
 ``tests/conftest.py`` (float64 central differences, first and second order)."""
 
