@@ -19,7 +19,7 @@ from gradkit import FunctionNode, Variable, get_array_module
 from gradkit.testing import Input, Unchecked, op_spec
 from gradkit_ops.array._index import normalize_axis_index
 from gradkit_ops.array._values import distinct
-from gradkit_ops.array.take_along_axis import TakeAlongAxis
+from gradkit_ops.array.take_along_axis import TakeAlongAxis, take_along_axis
 
 __all__ = ["ArgSort", "argsort", "sort", "sorting_indices"]
 
@@ -115,5 +115,14 @@ op_spec(
     kwargs={"descending": True},
     examples=[([[2.0, 1.0, 2.0, 1.0, 3.0]], numpy.array([4, 0, 2, 1, 3]))],
     checks=("forward",),
+)(argsort)
+# argsort has no gradient; where it shows, gathering x at argsort's indices is sort, whose
+# gradient is exactly the gather's: an index that let any gradient through would fail here.
+op_spec(
+    name="argsort.gather",
+    inputs=_TIE_FREE,
+    factory=lambda: lambda x: take_along_axis(x, argsort(x, axis=-1), axis=-1),
+    shapes=[(3, 4), "3x4nc"],
+    reference=lambda x: numpy.sort(x, axis=-1),
 )(argsort)
 ArgSort.spec = Unchecked("built and checked by argsort(), which has the specs")

@@ -113,5 +113,29 @@ op_spec(
     examples=[([[[1.0, 0.5, 0.5], [2.0, 2.0, 2.0]]], numpy.array([1, 0]))],
     checks=("forward",),
 )(argmin)
+
+
+# The zero gradient itself, checked where it shows: the maximum gathered at argmax's index is
+# differentiable, and its gradient is exactly the gather's (one at the index, zero elsewhere),
+# so an index that let any gradient through would fail this check.
+def _gather_at(op: Any) -> Any:
+    def gathered(x: Any) -> Variable:
+        from gradkit_ops.array.take_along_axis import take_along_axis
+
+        return take_along_axis(x, op(x, axis=1, keepdims=True), axis=1)
+
+    return gathered
+
+
+for _op, _ref in ((argmax, numpy.argmax), (argmin, numpy.argmin)):
+    op_spec(
+        name=f"{_op.__name__}.gather",
+        inputs=[Input(values=distinct)],
+        factory=lambda _op=_op: _gather_at(_op),
+        shapes=[(3, 4), "3x4nc"],
+        reference=lambda x, _ref=_ref: numpy.take_along_axis(
+            x, _ref(x, axis=1, keepdims=True), axis=1
+        ),
+    )(_op)
 ArgMax.spec = Unchecked("built and checked by argmax(), which has the specs")
 ArgMin.spec = Unchecked("built and checked by argmin(), which has the specs")
