@@ -8,10 +8,14 @@ nothing and are not counted. Private to gradkit_ops.loss.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+import numpy
 
 from gradkit import Variable, as_array, get_array_module, to_numpy
 from gradkit.arithmetic import div
+from gradkit.testing import Input
 from gradkit_ops.reduction import mean, sum
 
 __all__ = [
@@ -22,6 +26,9 @@ __all__ = [
     "Labels",
     "labels",
     "check_same_shape",
+    "label_input",
+    "nll_reference",
+    "weighted_factory",
 ]
 
 #: The reductions every loss accepts.
@@ -140,3 +147,37 @@ def check_same_shape(op: str, *xs: Any) -> None:
                 f"{op}: input {i} has shape {tuple(x.shape)} but input 0 has shape "
                 f"{tuple(xs[0].shape)}; they must be equal"
             )
+
+
+# ----------------------------------------------------------------------------- spec helpers
+def label_input(n_classes: int) -> Input:
+    """The spec input of the labels of scores shaped ``(N, C, ...)``: integers of shape
+    ``(N, ...)`` in ``[-1, C)``, -1 being the ignored label."""
+    return Input(dtype="int64", domain=(-1, n_classes), shape=lambda s: (s[0], *s[2:]))
+
+
+def nll_reference(
+    logp: Any, t: Any, w: Any, reduction: str, dtype: Any, ignore_label: int = -1
+) -> Any:
+    """The NumPy reference of a weighted negative log-likelihood: ``-logp`` at the labels
+    ``t`` (class axis 1), times the class weights ``w`` (or 1), ignored labels adding
+    nothing; the mean divides by the sum of the weights (0 when nothing counts)."""
+    valid = t != ignore_label
+    safe = numpy.where(valid, t, 0)
+    weights = valid * (1.0 if w is None else w[safe])
+    loss = -numpy.take_along_axis(logp, safe[:, None], axis=1)[:, 0] * weights
+    if reduction == "none":
+        return loss.astype(dtype)
+    if reduction == "sum":
+        return loss.sum().astype(dtype)
+    den = weights.sum()
+    return (loss.sum() / (den if den else 1.0)).astype(dtype)
+
+
+def weighted_factory(op: Callable[..., Variable], reduction: str) -> Callable[[], Any]:
+    """A spec factory applying ``op(x, t, class_weight=w, reduction=reduction)``."""
+
+    def factory() -> Any:
+        return lambda x, t, w: op(x, t, class_weight=w, reduction=reduction)
+
+    return factory

@@ -27,7 +27,14 @@ from gradkit import Variable, get_array_module
 from gradkit.arithmetic import mul, reshape
 from gradkit.testing import Input, op_spec
 from gradkit_ops.array import take_along_axis
-from gradkit_ops.loss._reduction import check_reduction, labels, weighted_reduce
+from gradkit_ops.loss._reduction import (
+    check_reduction,
+    label_input,
+    labels,
+    nll_reference,
+    weighted_factory,
+    weighted_reduce,
+)
 
 __all__ = ["nll"]
 
@@ -66,35 +73,15 @@ def nll(
 
 def _reference(reduction: str = "mean") -> Any:
     def reference(x: Any, t: Any, w: Any = None) -> Any:
-        valid = t != -1
-        safe = numpy.where(valid, t, 0)
-        weights = valid * (1.0 if w is None else w[safe])
-        loss = -numpy.take_along_axis(x, safe[:, None], axis=1)[:, 0] * weights
-        if reduction == "none":
-            return loss.astype(x.dtype)
-        if reduction == "sum":
-            return loss.sum().astype(x.dtype)
-        den = weights.sum()
-        return (loss.sum() / (den if den else 1.0)).astype(x.dtype)
+        return nll_reference(x, t, w, reduction, x.dtype)
 
     return reference
-
-
-def _labels_of(n_classes: int) -> Input:
-    return Input(dtype="int64", domain=(-1, n_classes), shape=lambda s: (s[0], *s[2:]))
-
-
-def _weighted(reduction: str) -> Any:
-    def factory() -> Any:
-        return lambda x, t, w: nll(x, t, class_weight=w, reduction=reduction)
-
-    return factory
 
 
 _SHAPES = [(4, 3), "4x3nc", (2, 3, 2), (0, 3)]
 op_spec(
     name="nll",
-    inputs=[Input(domain=(-3.0, 0.0)), _labels_of(3)],
+    inputs=[Input(domain=(-3.0, 0.0)), label_input(3)],
     shapes=_SHAPES,
     reference=_reference(),
     examples=[
@@ -105,7 +92,7 @@ op_spec(
 for _reduction in ("sum", "none"):
     op_spec(
         name=f"nll.{_reduction}",
-        inputs=[Input(domain=(-3.0, 0.0)), _labels_of(3)],
+        inputs=[Input(domain=(-3.0, 0.0)), label_input(3)],
         kwargs={"reduction": _reduction},
         shapes=_SHAPES,
         reference=_reference(_reduction),
@@ -114,10 +101,10 @@ op_spec(
     name="nll.weights",
     inputs=[
         Input(domain=(-3.0, 0.0)),
-        _labels_of(3),
+        label_input(3),
         Input(domain=(0.5, 2.0), shape=(3,), differentiable=False),
     ],
-    factory=_weighted("mean"),
+    factory=weighted_factory(nll, "mean"),
     shapes=[(4, 3), "4x3nc", (2, 3, 2)],
     reference=_reference("mean"),
 )(nll)

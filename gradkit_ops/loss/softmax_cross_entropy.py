@@ -36,7 +36,14 @@ from gradkit.arithmetic import mul, reshape, sub
 from gradkit.backend import exp_into, scatter_add_into
 from gradkit.testing import Input, Unchecked, op_spec
 from gradkit_ops.activation import softmax
-from gradkit_ops.loss._reduction import Labels, check_reduction, labels
+from gradkit_ops.loss._reduction import (
+    Labels,
+    check_reduction,
+    label_input,
+    labels,
+    nll_reference,
+    weighted_factory,
+)
 from gradkit_ops.reduction import sum
 
 __all__ = ["SoftmaxCrossEntropy", "SoftmaxCrossEntropyGrad", "softmax_cross_entropy"]
@@ -184,39 +191,17 @@ def softmax_cross_entropy(
 
 def _reference(reduction: str = "mean", ignore_label: int = -1) -> Any:
     def reference(x: Any, t: Any, w: Any = None) -> Any:
-        valid = t != ignore_label
-        safe = numpy.where(valid, t, 0)
         m = x.max(axis=1, keepdims=True)
         logp = x - m - numpy.log(numpy.exp(x - m).sum(axis=1, keepdims=True))
-        nll = -numpy.take_along_axis(logp, safe[:, None], axis=1)[:, 0]
-        weights = valid * (1.0 if w is None else w[safe])
-        loss = nll * weights
-        if reduction == "none":
-            return loss.astype(x.dtype)
-        if reduction == "sum":
-            return loss.sum().astype(x.dtype)
-        den = weights.sum()
-        return (loss.sum() / (den if den else 1.0)).astype(x.dtype)
+        return nll_reference(logp, t, w, reduction, x.dtype, ignore_label)
 
     return reference
-
-
-def _labels_of(n_classes: int) -> Input:
-    # Labels of the shared shape less the class axis; -1 (ignored) among them.
-    return Input(dtype="int64", domain=(-1, n_classes), shape=lambda s: (s[0], *s[2:]))
-
-
-def _weighted(reduction: str) -> Any:
-    def factory() -> Any:
-        return lambda x, t, w: softmax_cross_entropy(x, t, class_weight=w, reduction=reduction)
-
-    return factory
 
 
 _SHAPES = [(4, 3), "4x3nc", (2, 3, 2), (1, 3), (0, 3)]
 op_spec(
     name="softmax_cross_entropy",
-    inputs=[Input(domain=(-3.0, 3.0)), _labels_of(3)],
+    inputs=[Input(domain=(-3.0, 3.0)), label_input(3)],
     shapes=_SHAPES,
     reference=_reference(),
     examples=[
@@ -228,7 +213,7 @@ op_spec(
 for _reduction in ("sum", "none"):
     op_spec(
         name=f"softmax_cross_entropy.{_reduction}",
-        inputs=[Input(domain=(-3.0, 3.0)), _labels_of(3)],
+        inputs=[Input(domain=(-3.0, 3.0)), label_input(3)],
         kwargs={"reduction": _reduction},
         shapes=_SHAPES,
         reference=_reference(_reduction),
@@ -238,17 +223,17 @@ for _reduction in ("mean", "none"):
         name=f"softmax_cross_entropy.weights_{_reduction}",
         inputs=[
             Input(domain=(-3.0, 3.0)),
-            _labels_of(3),
+            label_input(3),
             Input(domain=(0.5, 2.0), shape=(3,), differentiable=False),
         ],
-        factory=_weighted(_reduction),
+        factory=weighted_factory(softmax_cross_entropy, _reduction),
         shapes=[(4, 3), "4x3nc", (2, 3, 2)],
         reference=_reference(_reduction),
     )(softmax_cross_entropy)
 # Large scores: exp would overflow without the shift by the maximum.
 op_spec(
     name="softmax_cross_entropy.large",
-    inputs=[Input(domain=(500.0, 510.0)), _labels_of(4)],
+    inputs=[Input(domain=(500.0, 510.0)), label_input(4)],
     shapes=[(3, 4), "3x4nc"],
     dtypes=("float32", "float64"),
     reference=_reference(),
