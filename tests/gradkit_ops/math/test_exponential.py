@@ -1,5 +1,4 @@
-"""Exponential ops beyond the shared unary table of test_unary.py (special values, binary ops)."""
-gradients to second order on cpu and strict."""
+"""Exponential ops beyond the shared table of test_unary.py: special values and binary ops."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Hyperbolic ops beyond the shared unary table of test_unary.py (special values, binary ops)."""
+"""Hyperbolic ops beyond the shared table of test_unary.py: special values and binary ops."""
 
 from __future__ import annotations
 

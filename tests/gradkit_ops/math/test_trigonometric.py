@@ -1,4 +1,4 @@
-"""Trigonometric ops beyond the shared unary table of test_unary.py (special values, binary ops)."""
+"""Trigonometric ops beyond the shared table of test_unary.py: special values and binary ops."""
 
 from __future__ import annotations
 
