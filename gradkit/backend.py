@@ -230,15 +230,33 @@ def _strict_scatter_add(array: Any, index: Any, values: Any) -> Any:
     # array's own device, as a GPU kernel's result would.
     import array_api_strict as xp
 
-    def host(a: Any) -> Any:
-        return to_numpy(a) if _is_strict_array(a) else a
-
-    host_index = tuple(host(i) for i in index) if isinstance(index, tuple) else host(index)
     out = numpy.array(to_numpy(array))
-    numpy.add.at(out, host_index, to_numpy(values))
+    numpy.add.at(out, _host_index(index), to_numpy(values))
     return xp.asarray(out, device=array.device)
 
 
+def _host_index(index: Any) -> Any:
+    """An index with its array_api_strict arrays brought to the host (for NumPy indexing)."""
+    if isinstance(index, tuple):
+        return tuple(to_numpy(i) if _is_strict_array(i) else i for i in index)
+    return to_numpy(index) if _is_strict_array(index) else index
+
+
+def _numpy_take_index(x: Any, index: Any) -> Any:
+    return x[index]
+
+
+def _strict_take_index(x: Any, index: Any) -> Any:
+    # array_api_strict allows integer-array indices only in narrow forms; gather on the host
+    # explicitly and come back to the array's device.
+    import array_api_strict as xp
+
+    return xp.asarray(numpy.asarray(to_numpy(x)[_host_index(index)]), device=x.device)
+
+
+register_backend_function("take_index", "numpy", _numpy_take_index)
+register_backend_function("take_index", "cupy", _numpy_take_index)
+register_backend_function("take_index", "array_api_strict", _strict_take_index)
 register_backend_function("scatter_add", "numpy", _numpy_scatter_add)
 register_backend_function("scatter_add", "cupy", _cupy_scatter_add)
 register_backend_function("scatter_add", "array_api_strict", _strict_scatter_add)

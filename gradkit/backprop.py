@@ -149,7 +149,7 @@ def _initial_grads(
             xp = get_array_module(data)
             g = xp.ones(data.shape, dtype=data.dtype, device=data.device)
         if not isinstance(g, Variable):
-            g = Variable(g, requires_grad=False) if g is not None else None
+            g = Variable(g, requires_grad=False)
         gd = g._data
         if get_device_from_array(gd) != out.device:
             raise ValueError(

@@ -7,35 +7,15 @@ from typing import Any
 import numpy
 
 from gradkit.backend import (
-    _is_strict_array,
     backend_function,
     get_array_module,
     is_array,
-    register_backend_function,
     to_numpy,
 )
 from gradkit.function_node import FunctionNode
 from gradkit.variable import Variable
 
 __all__ = ["GetItem", "GetItemGrad", "getitem"]
-
-
-def _numpy_take_index(x: Any, index: Any) -> Any:
-    return x[index]
-
-
-def _strict_take_index(x: Any, index: Any) -> Any:
-    # array_api_strict allows integer-array indices only in narrow forms; do the gather on the
-    # host explicitly and come back to the array's device.
-    import array_api_strict as xp
-
-    host_index = tuple(to_numpy(i) if _is_strict_array(i) else i for i in index)
-    return xp.asarray(numpy.asarray(to_numpy(x)[host_index]), device=x.device)
-
-
-register_backend_function("take_index", "numpy", _numpy_take_index)
-register_backend_function("take_index", "cupy", _numpy_take_index)
-register_backend_function("take_index", "array_api_strict", _strict_take_index)
 
 
 def _normalize_index(x: Any, index: Any) -> tuple[tuple[Any, ...], bool]:
