@@ -151,7 +151,10 @@ def _initial_grads(
         if not isinstance(g, Variable):
             g = Variable(g, requires_grad=False)
         gd = g._data
-        if get_device_from_array(gd) != out.device:
+        data = out._data
+        if type(gd) is _ndarray and type(data) is _ndarray:
+            pass  # both on the host: no device to compare
+        elif get_device_from_array(gd) != out.device:
             raise ValueError(
                 f"{caller}(): the initial gradient of outputs[{i}] is on device "
                 f"{get_device_from_array(gd)}, but the output is on {out.device}; send it "
@@ -221,9 +224,12 @@ def _backprop(
             out_refs = func.outputs
             if len(out_refs) == 1:  # the common case, without the general loop
                 out_node = out_refs[0]()
-                g = None
-                if out_node is not None:
-                    g = grads.get(out_node) if out_node in keep else grads.pop(out_node, None)
+                if out_node is None:
+                    continue  # nothing can have reached an output that no longer exists
+                if keep and out_node in keep:
+                    g = grads.get(out_node)
+                else:
+                    g = grads.pop(out_node, None)
                 if g is None:
                     continue  # nothing reached this function's only output
                 if retain_grad:
@@ -235,39 +241,50 @@ def _backprop(
                 )
 
             if len(in_nodes) == 1:
-                if not in_nodes[0].requires_grad:
+                node = in_nodes[0]
+                if not node.requires_grad:
                     continue
+                gxs = func.backward(_SINGLE_TARGET, gys)
+                # Flat acceptance of the common case: one well-formed gradient for one input
+                # (a chain of unary ops). Anything else goes through the full validation.
+                if type(gxs) is tuple and len(gxs) == 1 and not debug:
+                    gx = gxs[0]
+                    if type(gx) is Variable:
+                        gd = gx._data
+                        if (
+                            gd.dtype is node.dtype
+                            and gd.shape == node.shape
+                            and (type(gd) is _ndarray or gd.device == node.device)
+                        ):
+                            prev = grads.get(node)
+                            grads[node] = gx if prev is None else prev + gx
+                            creator = node.creator
+                            if creator is not None:
+                                key = id(creator)
+                                if key not in pushed:
+                                    pushed.add(key)
+                                    if ready is None and not heap:
+                                        ready = creator
+                                    else:
+                                        if ready is not None:
+                                            heappush(heap, (-ready.rank, counter, ready))
+                                            counter += 1
+                                            ready = None
+                                        heappush(heap, (-creator.rank, counter, creator))
+                                        counter += 1
+                            continue
                 target_indexes = _SINGLE_TARGET
             else:
                 target_indexes = tuple([i for i, n in enumerate(in_nodes) if n.requires_grad])
                 if not target_indexes:
                     continue
-            gxs = func.backward(target_indexes, gys)
+                gxs = func.backward(target_indexes, gys)
 
-            # Fast acceptance of the common case: one well-formed gradient for one target.
-            gx = None
-            if type(gxs) is tuple and len(gxs) == 1 and len(target_indexes) == 1:
-                gx = gxs[0]
-                if type(gx) is Variable and not debug:
-                    node = in_nodes[target_indexes[0]]
-                    gd = gx._data
-                    if (
-                        gd.shape != node.shape
-                        or gd.dtype is not node.dtype
-                        or (type(gd) is not _ndarray and gd.device != node.device)
-                    ):
-                        gx = None
-                else:
-                    gx = None
-            if gx is None:
-                pairs = zip(
-                    target_indexes,
-                    _check_gradients(func, in_nodes, target_indexes, gxs, debug),
-                    strict=True,
-                )
-            else:
-                pairs = ((target_indexes[0], gx),)
-            for i, gx in pairs:
+            for i, gx in zip(
+                target_indexes,
+                _check_gradients(func, in_nodes, target_indexes, gxs, debug),
+                strict=True,
+            ):
                 if gx is None:
                     continue
                 node = in_nodes[i]

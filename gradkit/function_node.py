@@ -42,6 +42,9 @@ __all__ = ["FunctionNode"]
 
 _ndarray = numpy.ndarray
 _new_variable = Variable._from_array
+_new_object = object.__new__
+_weakref = weakref.ref
+_CPU = numpy.empty(0).device  # what NumPy arrays report as their device
 
 
 class FunctionNode:
@@ -110,6 +113,19 @@ class FunctionNode:
                 f"{self.label}.get_retained_outputs(): no output was retained; call "
                 "self.retain_outputs((0, ...)) in forward for the outputs backward uses"
             )
+        if len(self.outputs) == 1:
+            # One output (most ops): its node lives on as the next function's input, while
+            # its Variable is usually gone; give that node a Variable without the general loop.
+            node = self.outputs[0]()
+            if node is not None:
+                data = self._retained_output_data[0]
+                ref = node.variable_ref
+                var = None if ref is None else ref()
+                if var is None or var._data is not data:
+                    var = _new_variable(data, node.requires_grad)
+                    var._node = node
+                node.data = data
+                return (var,)
         outputs = list(self.outputs)
         result = []
         for i, data in zip(indexes, self._retained_output_data, strict=True):
@@ -150,11 +166,15 @@ class FunctionNode:
                     if type(outputs) is tuple and len(outputs) == 1:
                         y = outputs[0]
                         if type(y) is _ndarray and not config.debug:
-                            var = _new_variable(y)
+                            # Objects are built inline here: this runs once per recorded op.
+                            var = _new_object(Variable)
+                            var._data = y
+                            var._grad_var = None
+                            var.name = None
                             if not (x._requires_grad and config.enable_backprop):
                                 # An output needs a gradient only if an input does.
-                                if not x._requires_grad or y.dtype.kind not in "fc":
-                                    var._requires_grad = False
+                                var._node = None
+                                var._requires_grad = x._requires_grad and y.dtype.kind in "fc"
                                 return (var,)
                             if self.inputs is not None:
                                 raise self._reuse_error()
@@ -165,10 +185,19 @@ class FunctionNode:
                             rank = self.rank = node.generation
                             if self._input_indexes_to_retain is not None:
                                 node.data = d
-                            out = var._node = VariableNode(var, self, rank + 1, True, y)
-                            if y.dtype.kind not in "fc":  # integer outputs have no gradient
-                                out.requires_grad = var._requires_grad = False
-                            self.outputs = (weakref.ref(out),)
+                            differentiable = y.dtype.kind in "fc"  # integer outputs: no grad
+                            out = _new_object(VariableNode)
+                            out.variable_ref = _weakref(var)
+                            out.creator = self
+                            out.generation = rank + 1
+                            out.requires_grad = differentiable
+                            out.data = None
+                            out.shape = y.shape
+                            out.dtype = y.dtype
+                            out.device = _CPU
+                            var._node = out
+                            var._requires_grad = differentiable
+                            self.outputs = (_weakref(out),)
                             if self._output_indexes_to_retain is not None:
                                 self._retained_output_data = (y,)
                             return (var,)

@@ -22,6 +22,9 @@ from gradkit.exceptions import GraphError
 
 __all__ = ["Variable", "VariableNode", "as_variable", "as_array", "is_float_dtype"]
 
+_ndarray = numpy.ndarray
+_new_object = object.__new__
+
 # id(dtype) -> (dtype, answer). Keyed by identity because dtypes of different namespaces
 # must not be compared with each other; holding the dtype keeps its id from being reused.
 _FLOAT_DTYPE_CACHE: dict[int, tuple[Any, bool]] = {}
@@ -162,13 +165,14 @@ class Variable:
             requires_grad = False
         self._requires_grad = True if requires_grad is None else bool(requires_grad)
 
-    @classmethod
-    def _from_array(cls, data: Any, requires_grad: bool = True) -> Variable:
+    @staticmethod
+    def _from_array(data: Any, requires_grad: bool = True) -> Variable:
         """Fast constructor for arrays the engine produced itself (no validation beyond
-        turning a NumPy scalar into a 0-d array)."""
-        if isinstance(data, numpy.generic):
+        turning a NumPy scalar into a 0-d array). A plain function, not a classmethod: it is
+        on every hot path of the engine."""
+        if type(data) is not _ndarray and isinstance(data, numpy.generic):
             data = numpy.asarray(data)
-        var = object.__new__(cls)
+        var = _new_object(Variable)
         var._data = data
         var._node = None
         var._grad_var = None

@@ -35,7 +35,9 @@ from gradkit.arithmetic.elementwise import (
     mul,
     neg,
     pow,
+    radd,
     rdiv,
+    rmul,
     rpow,
     rsub,
     sub,
@@ -124,11 +126,11 @@ def _transposed(self: Variable) -> Variable:
 def _install_operators() -> None:
     V = Variable
     V.__add__ = add
-    V.__radd__ = add
+    V.__radd__ = radd
     V.__sub__ = sub
     V.__rsub__ = rsub
     V.__mul__ = mul
-    V.__rmul__ = mul
+    V.__rmul__ = rmul
     V.__truediv__ = div
     V.__rtruediv__ = rdiv
     V.__pow__ = pow

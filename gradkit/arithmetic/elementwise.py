@@ -69,6 +69,39 @@ def _scalar(x: Any) -> Any:
     return x.item() if isinstance(x, numpy.generic) else x
 
 
+# Per floating dtype, Python scalar -> 0-d NumPy array of that dtype. NumPy handles a 0-d
+# operand of the array's own dtype about twice as fast as a Python scalar (which it must
+# first convert by the "weak scalar" rules), and the result is identical: the rules convert
+# the scalar to the array's dtype before computing. Bounded, since constants can be anything.
+_WEAK_SCALARS: dict[Any, dict[Any, Any]] = {
+    numpy.dtype(name): {} for name in ("float16", "float32", "float64")
+}
+_WEAK_SCALARS_LIMIT = 512
+
+
+def _constant_for(a: Any, value: Any) -> Any:
+    """``value`` as an operand for the NumPy array ``a``: a cached 0-d array of ``a``'s
+    floating dtype when that is exact, else ``value`` itself."""
+    cache = _WEAK_SCALARS.get(a.dtype)
+    if cache is None:
+        return value
+    c = cache.get(value)
+    if c is not None:
+        return c
+    t = type(value)
+    if t is not float and t is not int:  # bools and NumPy scalars keep their own rules
+        return value
+    try:
+        with numpy.errstate(over="raise"):
+            c = numpy.asarray(value, dtype=a.dtype)
+    except (OverflowError, FloatingPointError):
+        return value  # out of the dtype's range: let NumPy apply (and report) its rules
+    if len(cache) >= _WEAK_SCALARS_LIMIT:
+        cache.clear()
+    cache[value] = c
+    return c
+
+
 def _match_dtypes(op: str, x: Any, y: Any) -> tuple[Any, Any]:
     if type(getattr(x, "_data", x)) is not type(getattr(y, "_data", y)):
         return x, y  # different array types: apply() reports the device mismatch
@@ -114,7 +147,8 @@ class AddConstant(FunctionNode):
         self.value = value
 
     def forward(self, inputs):
-        return (inputs[0] + self.value,)
+        x = inputs[0]
+        return (x + (_constant_for(x, self.value) if type(x) is _ndarray else self.value),)
 
     def backward(self, target_input_indexes, grad_outputs):
         return grad_outputs
@@ -140,7 +174,8 @@ class SubFromConstant(FunctionNode):
         self.value = value
 
     def forward(self, inputs):
-        return (self.value - inputs[0],)
+        x = inputs[0]
+        return ((_constant_for(x, self.value) if type(x) is _ndarray else self.value) - x,)
 
     def backward(self, target_input_indexes, grad_outputs):
         return (-grad_outputs[0],)
@@ -172,7 +207,8 @@ class MulConstant(FunctionNode):
         self.value = value
 
     def forward(self, inputs):
-        return (inputs[0] * self.value,)
+        x = inputs[0]
+        return (x * (_constant_for(x, self.value) if type(x) is _ndarray else self.value),)
 
     def backward(self, target_input_indexes, grad_outputs):
         return (grad_outputs[0] * self.value,)
@@ -206,7 +242,8 @@ class DivByConstant(FunctionNode):
         self.value = value
 
     def forward(self, inputs):
-        return (inputs[0] / self.value,)
+        x = inputs[0]
+        return (x / (_constant_for(x, self.value) if type(x) is _ndarray else self.value),)
 
     def backward(self, target_input_indexes, grad_outputs):
         return (grad_outputs[0] / self.value,)
@@ -331,6 +368,9 @@ class ConstantPow(FunctionNode):
 
 
 # ----------------------------------------------------------------------------- wrappers
+_new_object = object.__new__
+
+
 def _wrap(result: Any, requires_grad: bool) -> Variable:
     # NumPy returns scalars for 0-d results; the engine deals in arrays only.
     if type(result) is not _ndarray:
@@ -344,15 +384,62 @@ def _binary(
     node_cls: type[FunctionNode],
     right_constant: Callable[[Any], FunctionNode],
     left_constant: Callable[[Any], FunctionNode],
-) -> Callable[[Any, Any], Variable]:
-    """Build the functional wrapper of a binary op.
+) -> tuple[Callable[[Any, Any], Variable], Callable[[Any, Any], Variable]]:
+    """Build the functional wrapper of a binary op and its reflected form.
 
     With backprop off (first-order backward passes, no_backprop_mode) and NumPy arrays, the
-    result is computed directly: no graph node is built at all. This is the engine's hottest
-    path, so it is kept free of further calls.
+    result is computed directly and wrapped inline: no graph node, no further call. This is
+    the engine's hottest path (every backward pass runs through it), so it stays flat.
     """
 
     def op(x: Any, y: Any) -> Variable:
+        if type(x) is Variable and not config.enable_backprop:
+            a = x._data
+            if type(a) is _ndarray:
+                ty = type(y)
+                r = None
+                if ty is float or ty is int:
+                    r = array_op(a, _constant_for(a, y))
+                    requires_grad = x._requires_grad
+                elif ty is Variable:
+                    b = y._data
+                    if type(b) is _ndarray and b.dtype is a.dtype:
+                        r = array_op(a, b)
+                        requires_grad = x._requires_grad or y._requires_grad
+                if r is not None:
+                    if type(r) is not _ndarray:
+                        r = numpy.asarray(r)
+                    var = _new_object(Variable)
+                    var._data = r
+                    var._node = None
+                    var._grad_var = None
+                    var._requires_grad = requires_grad
+                    var.name = None
+                    return var
+        ty = type(y)
+        if ty is float or ty is int:  # recording ``v * 2.0``: straight to the constant node
+            return right_constant(y).apply((x,))[0]
+        return general(x, y)
+
+    def reflected(x: Any, y: Any) -> Variable:
+        # ``y <op> x`` for the reflected operator (``2 - v`` calls ``v.__rsub__(2)``).
+        if type(x) is Variable and not config.enable_backprop:
+            a = x._data
+            ty = type(y)
+            if type(a) is _ndarray and (ty is float or ty is int):
+                r = array_op(_constant_for(a, y), a)
+                if type(r) is not _ndarray:
+                    r = numpy.asarray(r)
+                var = _new_object(Variable)
+                var._data = r
+                var._node = None
+                var._grad_var = None
+                var._requires_grad = x._requires_grad
+                var.name = None
+                return var
+        return general(y, x)
+
+    def general(x: Any, y: Any) -> Variable:
         ty = type(y)
         if ty is float or ty is int or isinstance(y, _SCALAR_TYPES):
             if ty is not float and ty is not int:
@@ -385,7 +472,8 @@ def _binary(
         return node_cls().apply((x, y))[0]
 
     op.__name__ = op.__qualname__ = name
-    return op
+    reflected.__name__ = reflected.__qualname__ = f"r{name}"
+    return op, reflected
 
 
 def _operand_error(name: str, x: Any, y: Any) -> TypeError:
@@ -406,31 +494,21 @@ def _negated_add(c: Any) -> FunctionNode:
     return AddConstant(-c)
 
 
-add = _binary("add", operator.add, Add, AddConstant, AddConstant)
+add, radd = _binary("add", operator.add, Add, AddConstant, AddConstant)
 add.__doc__ = """``x + y``; either operand may be a Variable, an array or a scalar."""
-sub = _binary("sub", operator.sub, Sub, _negated_add, SubFromConstant)
+radd.__doc__ = """``y + x`` (the reflected operator)."""
+sub, rsub = _binary("sub", operator.sub, Sub, _negated_add, SubFromConstant)
 sub.__doc__ = """``x - y``; either operand may be a Variable, an array or a scalar."""
-mul = _binary("mul", operator.mul, Mul, MulConstant, MulConstant)
+rsub.__doc__ = """``y - x`` (the reflected operator)."""
+mul, rmul = _binary("mul", operator.mul, Mul, MulConstant, MulConstant)
 mul.__doc__ = """``x * y``; either operand may be a Variable, an array or a scalar."""
-div = _binary("div", operator.truediv, Div, DivByConstant, DivFromConstant)
+rmul.__doc__ = """``y * x`` (the reflected operator)."""
+div, rdiv = _binary("div", operator.truediv, Div, DivByConstant, DivFromConstant)
 div.__doc__ = """``x / y``; either operand may be a Variable, an array or a scalar."""
-pow = _binary("pow", operator.pow, Pow, PowConstant, ConstantPow)
+rdiv.__doc__ = """``y / x`` (the reflected operator)."""
+pow, rpow = _binary("pow", operator.pow, Pow, PowConstant, ConstantPow)
 pow.__doc__ = """``x ** y``; either operand may be a Variable, an array or a scalar."""
-
-
-def rsub(x: Any, y: Any) -> Variable:
-    """``y - x`` (the reflected operator)."""
-    return sub(y, x)
-
-
-def rdiv(x: Any, y: Any) -> Variable:
-    """``y / x`` (the reflected operator)."""
-    return div(y, x)
-
-
-def rpow(x: Any, y: Any) -> Variable:
-    """``y ** x`` (the reflected operator)."""
-    return pow(y, x)
+rpow.__doc__ = """``y ** x`` (the reflected operator)."""
 
 
 def neg(x: Any) -> Variable:
