@@ -16,8 +16,8 @@ import pytest
 
 import gradkit
 from gradkit import optimizers
-from gradkit.links import Linear
 from gradkit_ops import relu
+from gradkit_ops.links import Linear
 from gradkit_ops.loss import softmax_cross_entropy
 
 SIZES = (784, 512, 512, 10)

@@ -24,8 +24,8 @@ import numpy as np
 
 import gradkit
 from gradkit import optimizers
-from gradkit.links import Linear
 from gradkit_ops import relu
+from gradkit_ops.links import Linear
 from gradkit_ops.loss import softmax_cross_entropy
 
 

@@ -24,7 +24,7 @@ from gradkit.exceptions import (
 )
 
 if TYPE_CHECKING:  # the names below are loaded lazily, on first use (see __getattr__)
-    from gradkit import arithmetic, initializers, links, optimizers, serializers
+    from gradkit import arithmetic, initializers, optimizers, serializers
     from gradkit.backend import get_array_module, is_array, to_numpy
     from gradkit.backprop import backward, grad
     from gradkit.device import Device, get_device, get_device_from_array, gpu_available
@@ -54,7 +54,6 @@ _HOMES = {
     "Chain": "gradkit.link",
     "ChainList": "gradkit.link",
     "initializers": "gradkit.initializers",
-    "links": "gradkit.links",
     "optimizers": "gradkit.optimizers",
     "serializers": "gradkit.serializers",
     "Parameter": "gradkit.parameter",
@@ -105,7 +104,6 @@ __all__ = [
     "Chain",
     "ChainList",
     "initializers",
-    "links",
     "optimizers",
     "serializers",
     "GradkitError",

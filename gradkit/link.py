@@ -11,6 +11,9 @@ A link switches between training and evaluation through the configuration, as in
 links that behave differently (batch normalization) read ``gradkit.config.train``, which
 ``gradkit.using_config("train", False)`` turns off for a block.
 
+The standard links (``Linear``, ``Convolution2D``, ``BatchNormalization``...) are built on the
+op library, so they live there, in :mod:`gradkit_ops.links`: gradkit never imports gradkit_ops.
+
 >>> import numpy as np, gradkit
 >>> class Affine(gradkit.Link):
 ...     def __init__(self):
@@ -352,13 +355,19 @@ class Chain(Link):
 
     Paths of the children's parameters start with the attribute's name (``/encoder/W``).
 
-    >>> import gradkit
-    >>> from gradkit.links import Linear
+    >>> import numpy as np, gradkit
+    >>> class Affine(gradkit.Link):
+    ...     def __init__(self, n_in, n_out):
+    ...         super().__init__()
+    ...         self.W = gradkit.Parameter(np.ones((n_out, n_in), dtype=np.float32))
+    ...         self.b = gradkit.Parameter(0.0, shape=(n_out,))
+    ...     def forward(self, x):
+    ...         return x @ self.W.T + self.b
     >>> class MLP(gradkit.Chain):
     ...     def __init__(self):
     ...         super().__init__()
-    ...         self.l1 = Linear(4, 3)
-    ...         self.l2 = Linear(3, 2)
+    ...         self.l1 = Affine(4, 3)
+    ...         self.l2 = Affine(3, 2)
     ...     def forward(self, x):
     ...         return self.l2(self.l1(x))
     >>> [name for name, _ in MLP().namedparams()]
@@ -376,10 +385,15 @@ class ChainList(Link):
     """A link made of a list of child links, named by their index (``/0/W``, ``/1/W``).
 
     >>> import gradkit
-    >>> from gradkit.links import Linear
-    >>> layers = gradkit.ChainList(Linear(2, 3), Linear(3, 1))
-    >>> len(layers), [name for name, _ in layers.namedparams()][:2]
-    (2, ['/0/W', '/0/b'])
+    >>> class Bias(gradkit.Link):
+    ...     def __init__(self, n):
+    ...         super().__init__()
+    ...         self.b = gradkit.Parameter(0.0, shape=(n,))
+    ...     def forward(self, x):
+    ...         return x + self.b
+    >>> layers = gradkit.ChainList(Bias(3), Bias(3))
+    >>> len(layers), [name for name, _ in layers.namedparams()]
+    (2, ['/0/b', '/1/b'])
     """
 
     def __init__(self, *links: Link) -> None:

@@ -5,6 +5,11 @@ functional wrapper users call and the :class:`~gradkit.testing.OpSpec` that says
 it. This package only gathers the categories' exports. It is written against gradkit's public
 API only, exactly as a third-party op library would be.
 
+The standard links built on these ops (``Linear``, ``Convolution2D``, ``BatchNormalization``...)
+are in the subpackage :mod:`gradkit_ops.links`, reachable as ``gradkit_ops.links``. They are
+not ops: they are neither in ``__all__`` nor in :data:`CATEGORIES`, and their gradients are
+checked by their tests (``check_backward(..., params=...)``).
+
 The engine's own arithmetic (``add``, ``mul``, ``matmul``, ``sum``, ``reshape``...) is
 re-exported by the categories, with its specs, so every op is found in one place.
 
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import importlib
 
+from gradkit_ops import links as links  # the standard links (not ops, not a category)
 from gradkit_ops.activation import *  # noqa: F403
 from gradkit_ops.array import *  # noqa: F403
 from gradkit_ops.comparison import *  # noqa: F403

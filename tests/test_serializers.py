@@ -11,8 +11,8 @@ import pytest
 
 import gradkit
 from gradkit import optimizers
-from gradkit.links import BatchNormalization, Linear
 from gradkit.serializers import load_npz, save_npz, state_dict
+from gradkit_ops.links import BatchNormalization, Linear
 
 
 class Net(gradkit.Chain):

@@ -7,11 +7,7 @@ from typing import Any
 
 import numpy
 
-from gradkit.backend import get_array_module
-from gradkit.config import config
-from gradkit.link import Link
-from gradkit.parameter import Parameter
-from gradkit.variable import Variable, as_array
+from gradkit import Link, Parameter, Variable, as_array, config, get_array_module
 from gradkit_ops.normalization import batch_norm
 
 __all__ = ["BatchNormalization"]

@@ -6,10 +6,7 @@ from typing import Any
 
 import numpy
 
-from gradkit import initializers
-from gradkit.link import Link
-from gradkit.parameter import Parameter
-from gradkit.variable import Variable
+from gradkit import Link, Parameter, Variable, initializers
 from gradkit_ops.embed import embed_id
 
 __all__ = ["EmbedID"]

@@ -6,10 +6,9 @@ from typing import Any
 
 import numpy
 
-from gradkit.link import Chain
-from gradkit.links.linear import Linear
-from gradkit.variable import Variable, as_array
+from gradkit import Chain, Variable, as_array
 from gradkit_ops.array import concat, getitem
+from gradkit_ops.links.linear import Linear
 from gradkit_ops.recurrent import lstm
 
 __all__ = ["LSTM"]
@@ -22,7 +21,7 @@ class LSTM(Chain):
     :meth:`reset_state`.
 
     The gate pre-activations are ``upward(x) + lateral(h)``: ``upward`` is a
-    :class:`~gradkit.links.Linear` from ``in_size`` to ``4 * out_size`` and ``lateral`` one
+    :class:`~gradkit_ops.links.Linear` from ``in_size`` to ``4 * out_size`` and ``lateral`` one
     from ``out_size`` to ``4 * out_size`` without bias, in the interleaved gate layout of
     :func:`gradkit_ops.recurrent.lstm`. The forget gates' bias starts at
     ``forget_bias_init`` (1 by default), which helps gradients flow early in training.

@@ -6,9 +6,7 @@ from typing import Any
 
 import numpy
 
-from gradkit.link import Link
-from gradkit.parameter import Parameter
-from gradkit.variable import Variable
+from gradkit import Link, Parameter, Variable
 from gradkit_ops.normalization import layer_norm
 
 __all__ = ["LayerNormalization"]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gradkit import initializers
-from gradkit.links import Convolution2D
+from gradkit_ops.links import Convolution2D
 
 
 def _reference(x, W, b, stride, pad):

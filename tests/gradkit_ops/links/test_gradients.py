@@ -1,7 +1,7 @@
 """Every standard link is verified by gradkit.check: gradients with respect to its inputs and
 its parameters (``params=``), in float64, on cpu and on the strict device.
 
-The table below must list every link exported by gradkit.links: adding a link without an
+The table below must list every link exported by gradkit_ops.links: adding a link without an
 entry fails ``test_every_standard_link_has_a_gradient_check``.
 """
 
@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 import gradkit
-from gradkit import links as gl
 from gradkit.check import GradientCheckError, check_backward
+from gradkit_ops import links as gl
 from gradkit_ops import tanh
 
 Inputs = Callable[[np.random.Generator], list[np.ndarray]]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import gradkit
-from gradkit.links import LSTM
+from gradkit_ops.links import LSTM
 
 
 def _sigmoid(v):

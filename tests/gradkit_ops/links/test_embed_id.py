@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import gradkit
-from gradkit.links import EmbedID
+from gradkit_ops.links import EmbedID
 
 
 def test_ids_select_rows_and_the_ignored_label_gives_zeros() -> None:

@@ -7,10 +7,7 @@ from typing import Any
 
 import numpy
 
-from gradkit import initializers
-from gradkit.link import Link
-from gradkit.parameter import Parameter
-from gradkit.variable import Variable
+from gradkit import Link, Parameter, Variable, initializers
 from gradkit_ops.linalg import linear
 
 __all__ = ["Linear"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gradkit.links import Linear, Sequential
 from gradkit_ops import relu
+from gradkit_ops.links import Linear, Sequential
 
 
 def test_layers_run_in_order(rng) -> None:

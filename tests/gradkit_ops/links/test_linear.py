@@ -7,7 +7,7 @@ import pytest
 
 import gradkit
 from gradkit import initializers
-from gradkit.links import Linear
+from gradkit_ops.links import Linear
 
 
 def test_values_match_x_W_transpose_plus_b(rng) -> None:

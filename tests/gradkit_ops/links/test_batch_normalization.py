@@ -1,5 +1,4 @@
-"""BatchNormalization and LayerNormalization: statistics, running averages, evaluation mode,
-lazy sizes, devices."""
+"""BatchNormalization: statistics, running averages, evaluation mode, lazy sizes, devices."""
 
 from __future__ import annotations
 
@@ -7,7 +6,7 @@ import numpy as np
 import pytest
 
 import gradkit
-from gradkit.links import BatchNormalization, LayerNormalization
+from gradkit_ops.links import BatchNormalization
 
 
 def test_training_normalizes_with_batch_statistics_and_tracks_running_ones(rng) -> None:
@@ -70,20 +69,3 @@ def test_running_statistics_are_persistent_and_move_with_the_link(strict) -> Non
 def test_bad_decay_is_an_error() -> None:
     with pytest.raises(ValueError, match="decay"):
         BatchNormalization(2, decay=1.5)
-
-
-def test_layer_normalization_standardizes_each_sample(rng) -> None:
-    ln = LayerNormalization(4, eps=1e-6, initial_gamma=3.0, initial_beta=-1.0)
-    x = rng.normal(5.0, 2.0, (3, 4)).astype(np.float32)
-    y = ln(x).array
-    np.testing.assert_allclose((y + 1.0).mean(axis=1), 0.0, atol=1e-5)
-    np.testing.assert_allclose(((y + 1.0) / 3.0).std(axis=1), 1.0, rtol=1e-4)
-    with gradkit.using_config("train", False):
-        np.testing.assert_array_equal(ln(x).array, y)
-    assert repr(ln) == "LayerNormalization(size=4, eps=1e-06)"
-
-
-def test_layer_normalization_lazy_size_on_strict(strict) -> None:
-    ln = LayerNormalization().to_device("strict")
-    y = ln(strict.send(np.ones((2, 3, 5), dtype=np.float32)))
-    assert ln.gamma.shape == (5,) and ln.gamma.device == strict and y.shape == (2, 3, 5)

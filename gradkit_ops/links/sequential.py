@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from gradkit.link import ChainList, Link
+from gradkit import ChainList, Link
 
 __all__ = ["Sequential"]
 
@@ -19,7 +19,7 @@ class Sequential(ChainList):
     parameters ``/0/W``, ``/0/b``, ``/2/W`` and ``/2/b``.
 
     >>> import numpy as np
-    >>> from gradkit.links import Linear
+    >>> from gradkit_ops.links import Linear
     >>> from gradkit_ops import relu
     >>> model = Sequential(Linear(4, 8), relu, Linear(8, 2))
     >>> [name for name, _ in model.namedparams()]
