@@ -2,12 +2,15 @@
 
 The chain cycles through ``x * 1.0001``, ``tanh`` and ``+ 0.1``. Each group holds the same
 computation written by hand in NumPy (forward keeping what backward needs, then the backward
-by hand): that is the floor, so results read as ratios.
+by hand): that is the floor, so results read as ratios. Where PyTorch is installed, its eager
+mode runs the same chain in the same groups, for comparison (it is not a dependency).
 
 Run: ``pytest benchmarks/bench_engine.py --benchmark-only --benchmark-group-by=group``
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pytest
@@ -84,6 +87,46 @@ def numpy_forward_backward(x0: np.ndarray) -> np.ndarray:
     return g
 
 
+def torch_forward(x0: np.ndarray) -> tuple[Any, Any]:
+    """The chain through PyTorch's eager autograd (only where torch is installed)."""
+    import torch
+
+    x = torch.from_numpy(x0).requires_grad_()
+    h = x
+    for i in range(CHAIN_LENGTH):
+        step = i % 3
+        if step == 0:
+            h = h * 1.0001
+        elif step == 1:
+            h = torch.tanh(h)
+        else:
+            h = h + 0.1
+    return x, h
+
+
+def torch_forward_backward(x0: np.ndarray) -> Any:
+    """PyTorch's forward, then backward from a ones gradient."""
+    import torch
+
+    x, h = torch_forward(x0)
+    h.backward(torch.ones_like(h))
+    return x.grad
+
+
+IMPLS = {
+    "numpy": (numpy_forward, numpy_forward_backward),
+    "gradkit": (gradkit_forward, gradkit_forward_backward),
+    "torch": (torch_forward, torch_forward_backward),
+}
+
+
+def _impl(name: str) -> tuple[Any, Any]:
+    if name == "torch":
+        torch = pytest.importorskip("torch")
+        torch.set_num_threads(1)  # NumPy's elementwise loops run on one thread too
+    return IMPLS[name]
+
+
 def _input(shape: tuple[int, ...]) -> np.ndarray:
     return np.random.default_rng(0).random(shape, dtype=np.float32)
 
@@ -93,23 +136,24 @@ def _id(shape: tuple[int, ...]) -> str:
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=_id)
-@pytest.mark.parametrize("impl", ["numpy", "gradkit"])
+@pytest.mark.parametrize("impl", sorted(IMPLS))
 def test_chain_forward(benchmark, impl: str, shape: tuple[int, ...]) -> None:
     """Forward with graph recording."""
     benchmark.group = f"chain-forward-{_id(shape)}"
-    fn = numpy_forward if impl == "numpy" else gradkit_forward
-    benchmark(fn, _input(shape))
+    forward, _ = _impl(impl)
+    benchmark(forward, _input(shape))
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=_id)
-@pytest.mark.parametrize("impl", ["numpy", "gradkit"])
+@pytest.mark.parametrize("impl", sorted(IMPLS))
 def test_chain_forward_backward(benchmark, impl: str, shape: tuple[int, ...]) -> None:
-    """Forward, then backward; both give the same gradient."""
+    """Forward, then backward; every implementation gives the NumPy floor's gradient."""
     benchmark.group = f"chain-forward-backward-{_id(shape)}"
     x0 = _input(shape)
-    np.testing.assert_allclose(gradkit_forward_backward(x0), numpy_forward_backward(x0), rtol=1e-5)
-    fn = numpy_forward_backward if impl == "numpy" else gradkit_forward_backward
-    benchmark(fn, x0)
+    _, forward_backward = _impl(impl)
+    got = np.asarray(forward_backward(x0))
+    np.testing.assert_allclose(got, numpy_forward_backward(x0), rtol=1e-5)
+    benchmark(forward_backward, x0)
 
 
 def test_chain_no_backprop(benchmark) -> None:

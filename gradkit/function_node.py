@@ -208,6 +208,18 @@ class FunctionNode:
         first_type = None
         mixed = False
         for x in inputs:
+            if type(x) is Variable:  # the usual input, checked without isinstance calls
+                d = x._data
+                if x._requires_grad:
+                    requires_grad = True
+                t = type(d)
+                if t is _ndarray:
+                    if first_type is None:
+                        first_type = t
+                    elif t is not first_type:
+                        mixed = True
+                    in_data.append(d)
+                    continue
             if isinstance(x, Variable):
                 d = x._data
                 if d is None:
@@ -246,6 +258,15 @@ class FunctionNode:
 
         if not (requires_grad and config.enable_backprop):
             # An output needs a gradient only if an input does (and it is floating).
+            if len(outputs) == 1:  # most ops; built inline, as in the fast path of apply
+                y = outputs[0]
+                var = _new_object(Variable)
+                var._data = y
+                var._node = None
+                var._grad_var = None
+                var._requires_grad = requires_grad and is_float_dtype(y.dtype)
+                var.name = None
+                return (var,)
             return tuple(
                 [_new_variable(y, requires_grad and is_float_dtype(y.dtype)) for y in outputs]
             )

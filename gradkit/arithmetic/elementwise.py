@@ -399,7 +399,9 @@ def _binary(
                 ty = type(y)
                 r = None
                 if ty is float or ty is int:
-                    r = array_op(a, _constant_for(a, y))
+                    cache = _WEAK_SCALARS.get(a.dtype)
+                    c = None if cache is None else cache.get(y)
+                    r = array_op(a, _constant_for(a, y) if c is None else c)
                     requires_grad = x._requires_grad
                 elif ty is Variable:
                     b = y._data
@@ -427,7 +429,9 @@ def _binary(
             a = x._data
             ty = type(y)
             if type(a) is _ndarray and (ty is float or ty is int):
-                r = array_op(_constant_for(a, y), a)
+                cache = _WEAK_SCALARS.get(a.dtype)
+                c = None if cache is None else cache.get(y)
+                r = array_op(_constant_for(a, y) if c is None else c, a)
                 if type(r) is not _ndarray:
                     r = numpy.asarray(r)
                 var = _new_object(Variable)
