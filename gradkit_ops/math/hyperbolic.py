@@ -117,20 +117,29 @@ class Tanh(FunctionNode):
 class TanhGrad(FunctionNode):
     """The backward of tanh, ``gy * (1 - y**2)`` from its output ``y``, as one node.
 
-    Fused so that it allocates one array instead of three (tanh is on the hot path of many
-    models); its own backward is written with gradkit ops, so higher orders work.
+    Fused (tanh is on the hot path of many models): one allocation, in place, for large
+    arrays; for small ones ``gy - gy * y**2`` with array operands only, since NumPy converts a
+    Python scalar operand on every call, which costs more than the arithmetic there. Its own
+    backward is written with gradkit ops, so higher orders work.
     """
+
+    #: From this many elements on, memory traffic outweighs NumPy's per-call cost.
+    IN_PLACE_FROM = 4096
 
     spec = Unchecked("checked through the double backward of gradkit_ops.tanh()")
 
     def forward(self, inputs: tuple[Any, ...]) -> tuple[Any, ...]:
         y, gy = inputs
         self.retain_inputs((0, 1))
-        gx = y * y
-        gx *= -1
-        gx += 1
-        gx *= gy
-        return (gx,)
+        if y.size >= self.IN_PLACE_FROM:
+            gx = y * y
+            gx *= -1
+            gx += 1
+            gx *= gy
+            return (gx,)
+        t = y * y
+        t *= gy
+        return (gy - t,)
 
     def backward(
         self, target_input_indexes: tuple[int, ...], grad_outputs: tuple[Variable, ...]
