@@ -276,14 +276,15 @@ class FunctionNode:
         rank = 0
         in_nodes = []
         for x in inputs:
-            if isinstance(x, Variable):
+            if type(x) is Variable or isinstance(x, Variable):
                 node = x._node
                 if node is None:
                     node = x._node = VariableNode(x, None, 0, x._requires_grad, x._data)
             else:
                 node = VariableNode(None, None, 0, False, x)
-            if node.generation > rank:
-                rank = node.generation
+            generation = node.generation
+            if generation > rank:
+                rank = generation
             in_nodes.append(node)
         self.inputs = tuple(in_nodes)
         self.rank = rank
@@ -292,6 +293,35 @@ class FunctionNode:
                 in_nodes[i].data = in_data[i]
 
         generation = rank + 1
+        if len(outputs) == 1:  # most ops: built inline, as in the fast path of apply
+            y = outputs[0]
+            if type(y) is _ndarray:
+                differentiable = y.dtype.kind in "fc"
+                device = _CPU
+            else:
+                differentiable = is_float_dtype(y.dtype)
+                device = y.device
+            var = _new_object(Variable)
+            var._data = y
+            var._grad_var = None
+            var.name = None
+            var._requires_grad = differentiable
+            out = _new_object(VariableNode)
+            out.variable_ref = _weakref(var)
+            out.creator = self
+            out.generation = generation
+            out.requires_grad = differentiable
+            out.data = None
+            out.shape = y.shape
+            out.dtype = y.dtype
+            out.device = device
+            var._node = out
+            self.outputs = (_weakref(out),)
+            if self._output_indexes_to_retain is not None:
+                self._retained_output_data = tuple(
+                    [outputs[i] for i in self._output_indexes_to_retain]
+                )
+            return (var,)
         ret = []
         refs = []
         for y in outputs:

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy
+
 from gradkit.arithmetic.broadcast import sum_to
 from gradkit.arithmetic.shape import reshape, transpose
 from gradkit.backend import get_array_module
+from gradkit.config import config
 from gradkit.function_node import FunctionNode
 from gradkit.variable import Variable
+
+_ndarray = numpy.ndarray
+_new_variable = Variable._from_array
 
 __all__ = ["MatMul", "matmul"]
 
@@ -52,6 +58,12 @@ class MatMul(FunctionNode):
 
 def matmul(a: Any, b: Any) -> Variable:
     """Matrix product of ``a`` and ``b`` (NumPy ``matmul`` rules)."""
+    if type(a) is Variable and type(b) is Variable and not config.enable_backprop:
+        # No graph (backward passes): multiply NumPy arrays directly, as MatMul would.
+        da = a._data
+        db = b._data
+        if type(da) is _ndarray and type(db) is _ndarray and da.ndim and db.ndim:
+            return _new_variable(da @ db, a._requires_grad or b._requires_grad)
     for i, operand in enumerate((a, b)):
         if getattr(operand, "ndim", None) is None:
             raise TypeError(

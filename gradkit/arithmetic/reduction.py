@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy
+
 from gradkit.arithmetic.broadcast import broadcast_to
 from gradkit.arithmetic.shape import reshape
 from gradkit.backend import get_array_module
+from gradkit.config import config
 from gradkit.function_node import FunctionNode
 from gradkit.variable import Variable
+
+_ndarray = numpy.ndarray
+_new_variable = Variable._from_array
 
 __all__ = ["Sum", "sum", "normalize_axis"]
 
@@ -54,4 +60,11 @@ class Sum(FunctionNode):
 
 def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Variable:
     """Sum of ``x`` over ``axis`` (None: all axes; an int or a tuple of ints)."""
+    if type(x) is Variable and not config.enable_backprop:
+        # No graph (backward passes): reduce the NumPy array directly, as Sum would.
+        d = x._data
+        if type(d) is _ndarray and (
+            axis is None or (type(axis) is int and -d.ndim <= axis < d.ndim)
+        ):
+            return _new_variable(d.sum(axis=axis, keepdims=keepdims), x._requires_grad)
     return Sum(axis, keepdims).apply((x,))[0]

@@ -5,9 +5,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy
+
 from gradkit.backend import get_array_module
+from gradkit.config import config
 from gradkit.function_node import FunctionNode
 from gradkit.variable import Variable, as_variable
+
+_ndarray = numpy.ndarray
+_new_variable = Variable._from_array
 
 __all__ = ["Reshape", "Transpose", "reshape", "transpose"]
 
@@ -65,6 +71,10 @@ def reshape(x: Any, shape: Any) -> Variable:
 
 def transpose(x: Any, axes: Any = None) -> Variable:
     """Permute the axes of ``x``; ``axes=None`` reverses them."""
+    if axes is None and type(x) is Variable and not config.enable_backprop:
+        d = x._data
+        if type(d) is _ndarray:  # no graph (backward passes): a NumPy view, as Transpose gives
+            return _new_variable(d.T, x._requires_grad)
     if axes is not None:
         ndim = len(x.shape)
         axes = tuple(a % ndim if ndim else a for a in axes)

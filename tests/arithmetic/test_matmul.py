@@ -59,3 +59,39 @@ def test_matmul_gradient_values():
     y.backward()
     np.testing.assert_allclose(a.grad, gy @ b.array.T)
     np.testing.assert_allclose(b.grad, a.array.T @ gy)
+
+
+def _recorded_and_direct(fn, *arrays, requires_grad=(True, False)):
+    """``fn`` on Variables with the graph on (through its node) and off (the direct path)."""
+    import gradkit
+
+    results = []
+    for backprop in (True, False):
+        with gradkit.using_config("enable_backprop", backprop):
+            variables = [
+                Variable(a, requires_grad=r) for a, r in zip(arrays, requires_grad, strict=True)
+            ]
+            results.append(fn(*variables))
+    return results
+
+
+@pytest.mark.parametrize(
+    "shapes", [((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)), ((2, 3, 4), (4, 5))]
+)
+@pytest.mark.parametrize("requires_grad", [(True, False), (False, False)])
+def test_matmul_without_graph_matches_the_node(shapes, requires_grad, rng):
+    """With backprop off, matmul computes on the arrays directly; it gives what the MatMul
+    node gives: values, dtype and whether the result requires a gradient."""
+    arrays = [rng.normal(size=s).astype(np.float32) for s in shapes]
+    recorded, direct = _recorded_and_direct(ga.matmul, *arrays, requires_grad=requires_grad)
+    assert direct.creator is None
+    assert type(direct.array) is np.ndarray and direct.dtype == recorded.dtype
+    np.testing.assert_array_equal(direct.array, recorded.array)
+    assert direct.requires_grad == recorded.requires_grad
+
+
+def test_matmul_without_graph_still_rejects_scalars():
+    import gradkit
+
+    with gradkit.no_backprop_mode(), pytest.raises(ValueError, match="at least one dimension"):
+        ga.matmul(Variable(np.float64(2.0)), Variable(np.ones(3)))

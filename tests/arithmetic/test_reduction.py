@@ -54,3 +54,31 @@ def test_sum_bad_axis_is_a_value_error(axis):
     """An out-of-range or repeated axis raises ValueError."""
     with pytest.raises(ValueError):
         ga.sum(Variable(np.ones((2, 3, 4))), axis)
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, -1, (0, 1), (1,)])
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.int32, np.bool_])
+def test_sum_without_graph_matches_the_node(axis, keepdims, dtype, rng):
+    """With backprop off, sum reduces the array directly; it gives what the Sum node gives:
+    values, dtype (integers widen as NumPy's do), 0-d arrays rather than scalars."""
+    import gradkit
+
+    a = (rng.normal(size=(3, 4)) * 3).astype(dtype)
+    recorded = ga.sum(Variable(a), axis, keepdims)
+    with gradkit.no_backprop_mode():
+        direct = ga.sum(Variable(a), axis, keepdims)
+    assert direct.creator is None and type(direct.array) is np.ndarray
+    assert direct.dtype == recorded.dtype and direct.shape == recorded.shape
+    np.testing.assert_array_equal(direct.array, recorded.array)
+
+
+@pytest.mark.parametrize("backprop", [True, False])
+def test_sum_axis_out_of_bounds_is_the_same_error_with_and_without_graph(backprop):
+    import gradkit
+
+    with (
+        gradkit.using_config("enable_backprop", backprop),
+        pytest.raises(ValueError, match="axis 2 is out of bounds"),
+    ):
+        ga.sum(Variable(np.ones((2, 3))), 2)

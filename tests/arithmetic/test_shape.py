@@ -73,3 +73,18 @@ def test_transpose_with_a_bad_permutation_is_an_error():
     """Axes that are not a permutation raise ValueError naming them."""
     with pytest.raises(ValueError, match="permutation"):
         ga.transpose(Variable(np.ones((2, 3))), (0, 0))
+
+
+@pytest.mark.parametrize("shape", [(3,), (3, 4), (2, 3, 4)])
+def test_transpose_without_graph_matches_the_node(shape, rng):
+    """With backprop off, transpose returns the reversed-axes view directly, as the
+    Transpose node does."""
+    import gradkit
+
+    a = rng.normal(size=shape).astype(np.float32)
+    recorded = ga.transpose(Variable(a))
+    with gradkit.no_backprop_mode():
+        direct = ga.transpose(Variable(a))
+    assert direct.creator is None
+    np.testing.assert_array_equal(direct.array, recorded.array)
+    assert direct.requires_grad == recorded.requires_grad
