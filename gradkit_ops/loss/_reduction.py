@@ -75,11 +75,23 @@ class Labels:
         safe: the labels with the ignored ones replaced by 0 (valid indices everywhere).
         weights: per label, its class weight (1 without ``class_weight``), 0 where ignored,
             in ``dtype``.
+        uniform: whether every label counts with weight 1 (no class weights, none ignored):
+            then ``safe`` is the labels themselves, and a loss may skip the weights.
     """
 
-    def __init__(self, safe: Any, weights: Any) -> None:
+    def __init__(self, safe: Any, weights: Any, uniform: bool = False, dtype: Any = None) -> None:
         self.safe = safe
-        self.weights = weights
+        self._weights = weights
+        self.uniform = uniform
+        self._dtype = dtype
+
+    @property
+    def weights(self) -> Any:
+        """Per label its weight (see the class); built on first use where uniform."""
+        if self._weights is None:
+            xp = get_array_module(self.safe)
+            self._weights = xp.ones(self.safe.shape, dtype=self._dtype, device=self.safe.device)
+        return self._weights
 
 
 _INTEGRAL: dict[tuple[type, Any], bool] = {}
@@ -93,6 +105,22 @@ def _is_integral(xp: Any, dtype: Any) -> bool:
     if known is None:
         known = _INTEGRAL[key] = bool(xp.isdtype(dtype, "integral"))
     return known
+
+
+def _uniform_numpy_labels(
+    t: numpy.ndarray, n_classes: int, ignore_label: int | None, dtype: Any
+) -> Labels | None:
+    # The common case of a training batch on NumPy: integer labels all in range, none equal
+    # to ignore_label. Two reductions over the labels check it, and the labels are used as
+    # they are (no copy, no mask, no weights); anything else returns None for the general
+    # path, which also raises the errors.
+    if t.dtype.kind not in "iu" or not t.size:
+        return None
+    lo = int(numpy.minimum.reduce(t, axis=None))
+    hi = int(numpy.maximum.reduce(t, axis=None))
+    if lo < 0 or hi >= n_classes or (ignore_label is not None and lo <= ignore_label <= hi):
+        return None
+    return Labels(t, None, uniform=True, dtype=dtype)
 
 
 def labels(
@@ -110,6 +138,10 @@ def labels(
     array is used): it gets no gradient. The range check brings one boolean to the host.
     """
     t = as_array(t)
+    if class_weight is None and type(t) is numpy.ndarray:
+        lab = _uniform_numpy_labels(t, n_classes, ignore_label, dtype)
+        if lab is not None:
+            return lab
     xp = get_array_module(t)
     if not _is_integral(xp, t.dtype):
         raise TypeError(f"{op}: labels must be integers; got dtype {t.dtype}")

@@ -71,6 +71,24 @@ def _kept(x: Any, axes: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(i for i in range(x.ndim) if i not in axes)
 
 
+_PLANS: dict[tuple[Any, ...], tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]] = {}
+
+
+def _plan(op: str, x: Any, axis: Any) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    # The normalized axes, the kept axes and the parameters' shape for x's shape and axis,
+    # worked out once per combination (batch_norm runs on every training step).
+    key = (op, tuple(x.shape), axis if axis is None or isinstance(axis, int) else tuple(axis))
+    plan = _PLANS.get(key)
+    if plan is None:
+        axes = _axes(op, x, axis)
+        kept = _kept(x, axes)
+        plan = (axes, kept, tuple(x.shape[i] for i in kept))
+        if len(_PLANS) >= 256:  # a bound, for programs that see many shapes
+            _PLANS.clear()
+        _PLANS[key] = plan
+    return plan
+
+
 def _check_running(op: str, name: str, r: Any, x: Any, shape: tuple[int, ...]) -> None:
     if not gradkit.is_array(r):
         raise TypeError(f"{op}: {name} must be an array (updated in place); got {type(r)}")
@@ -113,12 +131,11 @@ def batch_norm(
     >>> mean, var
     (array([0.2, 2. ]), array([ 1.1, 20.9]))
     """
-    axes = _axes("batch_norm", x, axis)
-    kept = _kept(x, axes)
-    shape = tuple(x.shape[i] for i in kept)
-    for name, r in (("running_mean", running_mean), ("running_var", running_var)):
-        if r is not None:
-            _check_running("batch_norm", name, r, x, shape)
+    axes, kept, shape = _plan("batch_norm", x, axis)
+    if running_mean is not None:
+        _check_running("batch_norm", "running_mean", running_mean, x, shape)
+    if running_var is not None:
+        _check_running("batch_norm", "running_var", running_var, x, shape)
     if not gradkit.config.train:
         if running_mean is None or running_var is None:
             raise ValueError(

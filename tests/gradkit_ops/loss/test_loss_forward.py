@@ -97,6 +97,55 @@ def test_softmax_cross_entropy_gradient_is_softmax_minus_onehot(rng) -> None:
     np.testing.assert_allclose(gx, expected, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_softmax_cross_entropy_counted_labels_agree_with_the_general_path(
+    reduction: str, dtype, rng
+) -> None:
+    """Labels all counted take a lean path on NumPy rows; unit class weights force the
+    general one. Both give the same loss and gradient."""
+    x = rng.standard_normal((6, 5)).astype(dtype)
+    t = np.array([0, 4, 2, 2, 1, 3])
+    results = []
+    for kwargs in ({}, {"ignore_label": None}, {"class_weight": np.ones(5, dtype=dtype)}):
+        v = gradkit.Variable(x.copy())
+        y = losses.softmax_cross_entropy(v, t, reduction=reduction, **kwargs)
+        assert y.dtype == dtype
+        y.grad = np.linspace(0.5, 1.5, y.size).astype(dtype).reshape(y.shape)
+        y.backward()
+        results.append((y.array, v.grad))
+    rtol = 1e-6 if dtype == np.float32 else 1e-13
+    for loss, grad in results[:2]:
+        np.testing.assert_allclose(loss, results[2][0], rtol=rtol)
+        np.testing.assert_allclose(grad, results[2][1], rtol=rtol, atol=rtol)
+
+
+def test_softmax_cross_entropy_backward_twice_repeats(rng) -> None:
+    """The first gradient is built in the loss's own exponentials; a second backward through
+    the same graph recomputes them and gets the same gradient, which accumulates."""
+    x = gradkit.Variable(rng.standard_normal((4, 6)).astype(np.float32))
+    y = losses.softmax_cross_entropy(x, np.array([5, 0, 1, 1]))
+    y.backward()
+    first = x.grad.copy()
+    y.backward()
+    np.testing.assert_array_equal(x.grad, 2 * first)
+    x.cleargrad()
+    y.backward()
+    np.testing.assert_array_equal(x.grad, first)
+
+
+@pytest.mark.parametrize("ignore_label", [1, 9])
+def test_softmax_cross_entropy_ignore_label_inside_the_class_range(ignore_label: int) -> None:
+    """An ignore_label that is also a class (1), or outside the labels seen (9): the labels
+    equal to it add nothing, the others count."""
+    x = np.log(np.array([[1.0, 1.0], [1.0, 3.0], [3.0, 1.0]]))
+    t = np.array([0, 1, 0])
+    got = float(losses.softmax_cross_entropy(x, t, ignore_label=ignore_label).array)
+    nll = -np.log(np.array([0.5, 0.75, 0.75]))
+    counted = t != ignore_label
+    assert got == pytest.approx(nll[counted].mean())
+
+
 def test_mean_over_no_counted_element_is_zero() -> None:
     x = gradkit.Variable(np.ones((2, 3)))
     y = losses.softmax_cross_entropy(x, np.array([-1, -1]))
@@ -178,6 +227,11 @@ def test_triplet_and_contrastive_closed_forms(rng) -> None:
         (lambda: losses.huber(np.ones(3), np.ones(2)), ValueError, "input 1 has shape"),
         (
             lambda: losses.softmax_cross_entropy(np.ones((2, 3)), np.array([0, 3])),
+            ValueError,
+            r"labels must be in \[0, 3\)",
+        ),
+        (
+            lambda: losses.softmax_cross_entropy(np.ones((2, 3)), np.array([0, -2])),
             ValueError,
             r"labels must be in \[0, 3\)",
         ),
