@@ -142,10 +142,21 @@ def _row_exponentials(x: numpy.ndarray, index: Any) -> tuple[Any, Any, Any]:
     # exp(x - max) of scores (N, C) on NumPy, in one new array; their row sums, as a
     # matrix-vector product with ones (several times faster than NumPy's sum along the rows);
     # and x - max at the flat positions ``index``.
-    shifted = x - x.max(axis=1, keepdims=True)
+    shifted = x - _row_max(x)
     picked = shifted.take(index)  # before exp overwrites it
     e = numpy.exp(shifted, out=shifted)  # shifted is ours: its exponentials go in place
     return e, numpy.matmul(e, _ones(x.shape[1], e.dtype)), picked
+
+
+def _row_max(x: numpy.ndarray) -> numpy.ndarray:
+    # The maximum of each row of x (N, C), keepdims. NumPy reduces along short rows with a
+    # loop per row: for narrow scores (a classifier's ten classes) a transposed copy reduced
+    # along its first axis is four times faster. Wider rows use fmax, which NumPy vectorizes
+    # better than max; it differs only where a row holds NaN, and then the row's loss and
+    # gradient are NaN either way (its exponentials are).
+    if x.shape[1] <= 32:
+        return numpy.ascontiguousarray(x.T).max(axis=0)[:, None]
+    return numpy.fmax.reduce(x, axis=1, keepdims=True)
 
 
 _ndarray = numpy.ndarray
@@ -315,7 +326,8 @@ for _reduction in ("mean", "sum", "none"):
             Input(dtype="int64", domain=(0, 3), shape=lambda s: (s[0], *s[2:])),
         ],
         kwargs={"reduction": _reduction},
-        shapes=[(4, 3), "4x3nc", (1, 3), (2, 3, 2)],
+        # (2, 40): rows wide enough for the other way to their maxima (_row_max)
+        shapes=[(4, 3), "4x3nc", (1, 3), (2, 40), (2, 3, 2)],
         reference=_reference(_reduction),
     )(softmax_cross_entropy)
 # Large scores: exp would overflow without the shift by the maximum.

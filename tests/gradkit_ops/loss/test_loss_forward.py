@@ -120,6 +120,27 @@ def test_softmax_cross_entropy_counted_labels_agree_with_the_general_path(
         np.testing.assert_allclose(grad, results[2][1], rtol=rtol, atol=rtol)
 
 
+@pytest.mark.parametrize("n_classes", [3, 40])
+def test_softmax_cross_entropy_propagates_nan_by_row(n_classes: int, rng) -> None:
+    """A NaN score makes its row's loss and gradient NaN, and only its row's, on the lean
+    path (narrow and wide rows find their maxima differently) as on the general one."""
+    x = rng.standard_normal((4, n_classes))
+    x[1, 2] = np.nan
+    t = np.array([0, 1, 2, 1])
+    results = []
+    for kwargs in ({}, {"class_weight": np.ones(n_classes)}):
+        v = gradkit.Variable(x.copy())
+        y = losses.softmax_cross_entropy(v, t, reduction="none", **kwargs)
+        y.grad = np.ones(4)
+        y.backward()
+        results.append((y.array, v.grad))
+    (loss, grad), (loss_ref, grad_ref) = results
+    assert np.isnan(loss).tolist() == [False, True, False, False]
+    assert np.isnan(grad).any(axis=1).tolist() == [False, True, False, False]
+    np.testing.assert_allclose(loss, loss_ref, rtol=1e-12)
+    np.testing.assert_allclose(grad, grad_ref, rtol=1e-12, atol=1e-15)
+
+
 def test_softmax_cross_entropy_backward_twice_repeats(rng) -> None:
     """The first gradient is built in the loss's own exponentials; a second backward through
     the same graph recomputes them and gets the same gradient, which accumulates."""
