@@ -26,6 +26,7 @@ __all__ = [
     "Add",
     "AddConstant",
     "Sub",
+    "SubConstant",
     "SubFromConstant",
     "Mul",
     "MulConstant",
@@ -91,6 +92,10 @@ def _constant_for(a: Any, value: Any) -> Any:
     t = type(value)
     if t is not float and t is not int:  # bools and NumPy scalars keep their own rules
         return value
+    if value == 0:
+        # 0.0 and -0.0 are one dict key but not one operand (x * -0.0 flips signs): zeros are
+        # never cached, so a lookup never finds the other one.
+        return value
     try:
         with numpy.errstate(over="raise"):
             c = numpy.asarray(value, dtype=a.dtype)
@@ -149,6 +154,20 @@ class AddConstant(FunctionNode):
     def forward(self, inputs):
         x = inputs[0]
         return (x + (_constant_for(x, self.value) if type(x) is _ndarray else self.value),)
+
+    def backward(self, target_input_indexes, grad_outputs):
+        return grad_outputs
+
+
+class SubConstant(FunctionNode):
+    """``x - c`` for a scalar constant ``c`` (subtracts, so signed zeros match ``x - c``)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def forward(self, inputs):
+        x = inputs[0]
+        return (x - (_constant_for(x, self.value) if type(x) is _ndarray else self.value),)
 
     def backward(self, target_input_indexes, grad_outputs):
         return grad_outputs
@@ -494,14 +513,10 @@ def _operand_error(name: str, x: Any, y: Any) -> TypeError:
     )
 
 
-def _negated_add(c: Any) -> FunctionNode:
-    return AddConstant(-c)
-
-
 add, radd = _binary("add", operator.add, Add, AddConstant, AddConstant)
 add.__doc__ = """``x + y``; either operand may be a Variable, an array or a scalar."""
 radd.__doc__ = """``y + x`` (the reflected operator)."""
-sub, rsub = _binary("sub", operator.sub, Sub, _negated_add, SubFromConstant)
+sub, rsub = _binary("sub", operator.sub, Sub, SubConstant, SubFromConstant)
 sub.__doc__ = """``x - y``; either operand may be a Variable, an array or a scalar."""
 rsub.__doc__ = """``y - x`` (the reflected operator)."""
 mul, rmul = _binary("mul", operator.mul, Mul, MulConstant, MulConstant)

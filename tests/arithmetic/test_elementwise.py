@@ -233,13 +233,15 @@ SCALAR_OPS = {
 @pytest.mark.parametrize("backprop", [True, False], ids=["graph", "no-graph"])
 @pytest.mark.parametrize("name", sorted(SCALAR_OPS))
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.int32])
-@pytest.mark.parametrize("constant", [1.0001, 3, -0.1, 1e-30, 2**40, 1e39, float("inf")])
+@pytest.mark.parametrize(
+    "constant", [1.0001, 3, -0.1, 1e-30, 2**40, 1e39, float("inf"), 0.0, -0.0, 0]
+)
 def test_scalar_operands_give_numpy_results_bit_for_bit(constant, dtype, name, backprop):
     """The engine hands NumPy a cached 0-d array of the operand's dtype instead of a Python
     scalar (twice as fast on small arrays); the values, dtypes and warnings must be exactly
     NumPy's with the Python scalar, including constants outside the dtype's range."""
     op, reference = SCALAR_OPS[name]
-    a = np.array([0.5, -1.5, 3.0, 7.0]).astype(dtype)
+    a = np.array([0.5, -1.5, 3.0, 7.0, -0.0]).astype(dtype)
     with np.errstate(all="ignore"):
         try:
             expected = reference(a, constant)
@@ -252,6 +254,7 @@ def test_scalar_operands_give_numpy_results_bit_for_bit(constant, dtype, name, b
                 got = op(Variable(a), constant).array
                 assert got.dtype == expected.dtype
                 np.testing.assert_array_equal(got, expected)
+                np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
 
 
 def test_scalar_operand_cache_is_bounded():
