@@ -7,6 +7,14 @@ stable log-sum-exp, the mean negative log-likelihood of the labels, and the hand
 gradient ``(softmax - onehot) / N`` in one pass plus a scatter. That is the floor, so results
 read as ratios. Target: at most 1.2x the floor.
 
+Arrays of this size (512 KiB) sit at glibc's mmap/trim thresholds: depending on the heap's
+state when the process starts, each fresh one may cost its page faults, and the floor (three
+such arrays per call) takes either about 190 us or about twice that, in the same run and from
+one run to the next. gradkit allocates one (its gradient is built in the exponentials' array),
+so it is seldom affected. Compare the floor's fast state, or remove the page faults from both
+sides with ``MALLOC_MMAP_THRESHOLD_=4194304 MALLOC_TRIM_THRESHOLD_=67108864`` in the
+environment; ``-k numpy`` and ``-k gradkit`` in separate processes show each side's own state.
+
 Run: ``pytest benchmarks/bench_nn_loss.py --benchmark-only --benchmark-group-by=group``
 """
 
