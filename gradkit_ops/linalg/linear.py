@@ -24,23 +24,11 @@ import numpy
 from gradkit import FunctionNode, Variable, get_array_module
 from gradkit.arithmetic import matmul, reshape, sum, transpose
 from gradkit.testing import Input, Unchecked, op_spec
+from gradkit_ops._ones import ones_vector
 
 __all__ = ["Linear", "linear"]
 
 _ndarray = numpy.ndarray
-_ONES: dict[tuple[int, str], numpy.ndarray] = {}
-
-
-def _ones(n: int, dtype: Any) -> numpy.ndarray:
-    # A read-only vector of n ones, kept: the left operand of the bias gradient.
-    key = (n, dtype.char)
-    ones = _ONES.get(key)
-    if ones is None:
-        if len(_ONES) >= 64:
-            _ONES.clear()
-        ones = _ONES[key] = numpy.ones(n, dtype=dtype)
-        ones.flags.writeable = False
-    return ones
 
 
 def _bias_grad(gy: Variable) -> Variable:
@@ -49,7 +37,7 @@ def _bias_grad(gy: Variable) -> Variable:
     # float accumulation); matmul is differentiable, so higher orders follow as from sum.
     g = gy.array
     if type(g) is _ndarray and g.dtype.char in "fd" and g.shape[0]:
-        return matmul(Variable(_ones(g.shape[0], g.dtype), requires_grad=False), gy)
+        return matmul(Variable(ones_vector(g.shape[0], g.dtype), requires_grad=False), gy)
     return sum(gy, 0)
 
 

@@ -35,6 +35,7 @@ from gradkit import FunctionNode, Variable, get_array_module
 from gradkit.arithmetic import mul, reshape, sub
 from gradkit.backend import exp_into, scatter_add_into
 from gradkit.testing import Input, Unchecked, op_spec
+from gradkit_ops._ones import ones_vector
 from gradkit_ops.activation import softmax
 from gradkit_ops.loss._reduction import (
     Labels,
@@ -145,7 +146,7 @@ def _row_exponentials(x: numpy.ndarray, index: Any) -> tuple[Any, Any, Any]:
     shifted = x - _row_max(x)
     picked = shifted.take(index)  # before exp overwrites it
     e = numpy.exp(shifted, out=shifted)  # shifted is ours: its exponentials go in place
-    return e, numpy.matmul(e, _ones(x.shape[1], e.dtype)), picked
+    return e, numpy.matmul(e, ones_vector(x.shape[1], e.dtype)), picked
 
 
 def _row_max(x: numpy.ndarray) -> numpy.ndarray:
@@ -160,19 +161,6 @@ def _row_max(x: numpy.ndarray) -> numpy.ndarray:
 
 
 _ndarray = numpy.ndarray
-_ONES: dict[tuple[int, str], numpy.ndarray] = {}
-
-
-def _ones(n: int, dtype: Any) -> numpy.ndarray:
-    # A read-only vector of n ones, kept: the right operand of the row sums.
-    key = (n, dtype.char)
-    ones = _ONES.get(key)
-    if ones is None:
-        if len(_ONES) >= 64:
-            _ONES.clear()
-        ones = _ONES[key] = numpy.ones(n, dtype=dtype)
-        ones.flags.writeable = False
-    return ones
 
 
 class SoftmaxCrossEntropyGrad(FunctionNode):

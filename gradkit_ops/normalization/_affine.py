@@ -51,6 +51,7 @@ import numpy
 from gradkit import FunctionNode, Variable, as_array, get_array_module
 from gradkit.arithmetic import broadcast_to, reshape, sum_to
 from gradkit.testing import Unchecked
+from gradkit_ops._ones import ones_vector
 from gradkit_ops.array import cast
 from gradkit_ops.math import rsqrt
 from gradkit_ops.reduction import mean
@@ -224,28 +225,13 @@ def _layout(x: Any, gamma: Any, beta: Any, axes: tuple[int, ...]) -> _Layout:
     return layout
 
 
-_ONES: dict[tuple[int, str], numpy.ndarray] = {}
-
-
-def _ones(n: int, dtype: Any) -> numpy.ndarray:
-    # A read-only vector of n ones, kept: the right operand of the sums done as products.
-    key = (n, dtype.char)
-    ones = _ONES.get(key)
-    if ones is None:
-        if len(_ONES) >= 64:
-            _ONES.clear()
-        ones = _ONES[key] = numpy.ones(n, dtype=dtype)
-        ones.flags.writeable = False
-    return ones
-
-
 def _group_sum(xp: Any, a: Any, lay: _Layout, axes: tuple[int, ...]) -> Any:
     # The sum of ``a`` (shaped like x) over each normalized group, keepdims.
     if lay.blas:
         if lay.lead:
-            r = numpy.matmul(_ones(lay.size, a.dtype), a.reshape(lay.size, lay.other))
+            r = numpy.matmul(ones_vector(lay.size, a.dtype), a.reshape(lay.size, lay.other))
         else:
-            r = numpy.matmul(a.reshape(lay.other, lay.size), _ones(lay.size, a.dtype))
+            r = numpy.matmul(a.reshape(lay.other, lay.size), ones_vector(lay.size, a.dtype))
         return r.reshape(lay.stat_shape)
     return xp.sum(a, axis=axes, keepdims=True)
 
@@ -286,7 +272,7 @@ def _sum_to_array(xp: Any, a: Any, shape: tuple[int, ...]) -> Any:
         if type(a) is _ndarray and a.dtype.char in "fd" and a.size:
             # A sum over leading axes is a product with ones (see _Layout).
             n = math.prod(a.shape[: len(axes)])
-            return numpy.matmul(_ones(n, a.dtype), a.reshape(n, -1)).reshape(shape)
+            return numpy.matmul(ones_vector(n, a.dtype), a.reshape(n, -1)).reshape(shape)
         return xp.sum(a, axis=axes)
     return xp.reshape(xp.sum(a, axis=axes, keepdims=True), shape)
 
