@@ -108,9 +108,18 @@ def _is_strict_array(x: Any) -> bool:
 _TABLE: dict[str, dict[str, Callable[..., Any]]] = {}
 
 
+_NAMESPACE_NAMES: dict[int, tuple[Any, str]] = {}
+
+
 def _namespace_name(xp: Any) -> str:
-    name = getattr(xp, "__name__", str(xp))
-    return "cupy" if "cupy" in name else name.split(".")[0]
+    # Cached by identity (a namespace is a module): looked up on every backend call.
+    hit = _NAMESPACE_NAMES.get(id(xp))
+    if hit is not None and hit[0] is xp:
+        return hit[1]
+    name = getattr(xp, "__name__", None) or str(xp)
+    short = "cupy" if "cupy" in name else name.split(".")[0]
+    _NAMESPACE_NAMES[id(xp)] = (xp, short)
+    return short
 
 
 def register_backend_function(name: str, namespace: str, impl: Callable[..., Any]) -> None:

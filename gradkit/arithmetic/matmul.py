@@ -11,6 +11,7 @@ from gradkit.arithmetic.shape import reshape, transpose
 from gradkit.backend import get_array_module
 from gradkit.config import config
 from gradkit.function_node import FunctionNode
+from gradkit.parameter import Parameter
 from gradkit.variable import Variable
 
 _ndarray = numpy.ndarray
@@ -58,7 +59,13 @@ class MatMul(FunctionNode):
 
 def matmul(a: Any, b: Any) -> Variable:
     """Matrix product of ``a`` and ``b`` (NumPy ``matmul`` rules)."""
-    if type(a) is Variable and type(b) is Variable and not config.enable_backprop:
+    ta = type(a)
+    tb = type(b)
+    if (
+        (ta is Variable or ta is Parameter)
+        and (tb is Variable or tb is Parameter)
+        and not config.enable_backprop
+    ):
         # No graph (backward passes): multiply NumPy arrays directly, as MatMul would.
         da = a._data
         db = b._data

@@ -95,3 +95,19 @@ def test_matmul_without_graph_still_rejects_scalars():
 
     with gradkit.no_backprop_mode(), pytest.raises(ValueError, match="at least one dimension"):
         ga.matmul(Variable(np.float64(2.0)), Variable(np.ones(3)))
+
+
+def test_parameters_take_the_direct_path_too(rng):
+    """Backward passes multiply by Parameters (a layer's weights): with backprop off, those
+    products and sums are computed directly as well, with the node's results."""
+    import gradkit
+
+    W = gradkit.Parameter(rng.normal(size=(4, 3)).astype(np.float32))
+    gy = Variable(rng.normal(size=(2, 3)).astype(np.float32))
+    recorded = [ga.matmul(gy, W.T), gy * W[:2, :], ga.sum(W, 0), ga.transpose(W)]
+    with gradkit.no_backprop_mode():
+        direct = [ga.matmul(gy, W.T), gy * W[:2, :], ga.sum(W, 0), ga.transpose(W)]
+        assert ga.matmul(gy, ga.transpose(W)).creator is None
+    for r, d in zip(recorded, direct, strict=True):
+        assert d.creator is None and d.dtype == r.dtype
+        np.testing.assert_array_equal(d.array, r.array)
