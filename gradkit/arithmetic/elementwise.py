@@ -20,7 +20,6 @@ from gradkit.arithmetic.broadcast import sum_to
 from gradkit.backend import get_array_module
 from gradkit.config import config
 from gradkit.function_node import FunctionNode
-from gradkit.parameter import Parameter
 from gradkit.variable import Variable, _dtype_name, is_float_dtype
 
 __all__ = [
@@ -413,8 +412,9 @@ def _binary(
     """
 
     def op(x: Any, y: Any) -> Variable:
+        # ``__base__`` admits Parameter (and other direct subclasses) without importing it.
         tx = type(x)
-        if (tx is Variable or tx is Parameter) and not config.enable_backprop:
+        if (tx is Variable or tx.__base__ is Variable) and not config.enable_backprop:
             a = x._data
             if type(a) is _ndarray:
                 ty = type(y)
@@ -424,7 +424,7 @@ def _binary(
                     c = None if cache is None else cache.get(y)
                     r = array_op(a, _constant_for(a, y) if c is None else c)
                     requires_grad = x._requires_grad
-                elif ty is Variable or ty is Parameter:
+                elif ty is Variable or ty.__base__ is Variable:
                     b = y._data
                     if type(b) is _ndarray and b.dtype is a.dtype:
                         r = array_op(a, b)
@@ -447,7 +447,7 @@ def _binary(
     def reflected(x: Any, y: Any) -> Variable:
         # ``y <op> x`` for the reflected operator (``2 - v`` calls ``v.__rsub__(2)``).
         tx = type(x)
-        if (tx is Variable or tx is Parameter) and not config.enable_backprop:
+        if (tx is Variable or tx.__base__ is Variable) and not config.enable_backprop:
             a = x._data
             ty = type(y)
             if type(a) is _ndarray and (ty is float or ty is int):

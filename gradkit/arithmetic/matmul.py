@@ -11,7 +11,6 @@ from gradkit.arithmetic.shape import reshape, transpose
 from gradkit.backend import get_array_module
 from gradkit.config import config
 from gradkit.function_node import FunctionNode
-from gradkit.parameter import Parameter
 from gradkit.variable import Variable
 
 _ndarray = numpy.ndarray
@@ -62,8 +61,8 @@ def matmul(a: Any, b: Any) -> Variable:
     ta = type(a)
     tb = type(b)
     if (
-        (ta is Variable or ta is Parameter)
-        and (tb is Variable or tb is Parameter)
+        (ta is Variable or ta.__base__ is Variable)
+        and (tb is Variable or tb.__base__ is Variable)
         and not config.enable_backprop
     ):
         # No graph (backward passes): multiply NumPy arrays directly, as MatMul would.

@@ -11,7 +11,6 @@ from gradkit.arithmetic.shape import reshape
 from gradkit.backend import get_array_module
 from gradkit.config import config
 from gradkit.function_node import FunctionNode
-from gradkit.parameter import Parameter
 from gradkit.variable import Variable
 
 _ndarray = numpy.ndarray
@@ -62,7 +61,7 @@ class Sum(FunctionNode):
 def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Variable:
     """Sum of ``x`` over ``axis`` (None: all axes; an int or a tuple of ints)."""
     tx = type(x)
-    if (tx is Variable or tx is Parameter) and not config.enable_backprop:
+    if (tx is Variable or tx.__base__ is Variable) and not config.enable_backprop:
         # No graph (backward passes): reduce the NumPy array directly, as Sum would.
         d = x._data
         if type(d) is _ndarray and (

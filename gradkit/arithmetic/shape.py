@@ -10,7 +10,6 @@ import numpy
 from gradkit.backend import get_array_module
 from gradkit.config import config
 from gradkit.function_node import FunctionNode
-from gradkit.parameter import Parameter
 from gradkit.variable import Variable, as_variable
 
 _ndarray = numpy.ndarray
@@ -73,7 +72,7 @@ def reshape(x: Any, shape: Any) -> Variable:
 def transpose(x: Any, axes: Any = None) -> Variable:
     """Permute the axes of ``x``; ``axes=None`` reverses them."""
     tx = type(x)
-    if axes is None and (tx is Variable or tx is Parameter) and not config.enable_backprop:
+    if axes is None and (tx is Variable or tx.__base__ is Variable) and not config.enable_backprop:
         d = x._data
         if type(d) is _ndarray:  # no graph (backward passes): a NumPy view, as Transpose gives
             return _new_variable(d.T, x._requires_grad)
