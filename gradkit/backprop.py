@@ -8,6 +8,7 @@ soon as their creator has used them, unless ``retain_grad`` asks to keep them.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from heapq import heappop, heappush
 from typing import Any
@@ -25,6 +26,9 @@ __all__ = ["backward", "grad"]
 _new_variable = Variable._from_array
 _ndarray = numpy.ndarray
 _SINGLE_TARGET = (0,)
+# Sets a flag of the thread-local config without the check of the flag's name (a known one
+# here), which costs as much as the rest of a small backward's setup.
+_set_flag = threading.local.__setattr__
 
 
 def backward(
@@ -202,7 +206,7 @@ def _backprop(
     keep = targets if targets is not None else ()
     debug = config.debug
     old_enable_backprop = config.enable_backprop
-    config.enable_backprop = enable_double_backprop
+    _set_flag(config, "enable_backprop", enable_double_backprop)
     # ``ready`` holds the next function when it is the only one pending (a chain), which
     # spares the heap; as soon as a second one is pending, both go through the heap.
     ready = None
@@ -303,7 +307,7 @@ def _backprop(
                     heappush(heap, (-creator.rank, counter, creator))
                     counter += 1
     finally:
-        config.enable_backprop = old_enable_backprop
+        _set_flag(config, "enable_backprop", old_enable_backprop)
     return grads
 
 
