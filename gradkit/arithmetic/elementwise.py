@@ -101,6 +101,7 @@ def _constant_for(a: Any, value: Any) -> Any:
             c = numpy.asarray(value, dtype=a.dtype)
     except (OverflowError, FloatingPointError):
         return value  # out of the dtype's range: let NumPy apply (and report) its rules
+    c.flags.writeable = False  # shared by every op that uses this constant
     if len(cache) >= _WEAK_SCALARS_LIMIT:
         cache.clear()
     cache[value] = c
