@@ -258,15 +258,9 @@ class FunctionNode:
 
         if not (requires_grad and config.enable_backprop):
             # An output needs a gradient only if an input does (and it is floating).
-            if len(outputs) == 1:  # most ops; built inline, as in the fast path of apply
+            if len(outputs) == 1:  # most ops: without the list comprehension below
                 y = outputs[0]
-                var = _new_object(Variable)
-                var._data = y
-                var._node = None
-                var._grad_var = None
-                var._requires_grad = requires_grad and is_float_dtype(y.dtype)
-                var.name = None
-                return (var,)
+                return (_new_variable(y, requires_grad and is_float_dtype(y.dtype)),)
             return tuple(
                 [_new_variable(y, requires_grad and is_float_dtype(y.dtype)) for y in outputs]
             )

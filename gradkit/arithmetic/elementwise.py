@@ -454,16 +454,7 @@ def _binary(
             if type(a) is _ndarray and (ty is float or ty is int):
                 cache = _WEAK_SCALARS.get(a.dtype)
                 c = None if cache is None else cache.get(y)
-                r = array_op(_constant_for(a, y) if c is None else c, a)
-                if type(r) is not _ndarray:
-                    r = numpy.asarray(r)
-                var = _new_object(Variable)
-                var._data = r
-                var._node = None
-                var._grad_var = None
-                var._requires_grad = x._requires_grad
-                var.name = None
-                return var
+                return _wrap(array_op(_constant_for(a, y) if c is None else c, a), x._requires_grad)
         return general(y, x)
 
     def general(x: Any, y: Any) -> Variable:
