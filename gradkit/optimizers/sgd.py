@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gradkit.optimizers.blocked import subtract_scaled
 from gradkit.optimizers.optimizer import Optimizer, UpdateRule
 from gradkit.parameter import Parameter
 
@@ -28,8 +29,8 @@ class SGDRule(UpdateRule):
     """``p -= lr * g``."""
 
     def update_core(self, param: Parameter) -> None:
-        """One SGD step on ``param.array``."""
-        param._data -= self.hyperparam.lr * param._grad_var._data
+        """One SGD step on ``param.array`` (in cache-sized blocks on NumPy)."""
+        subtract_scaled(param._data, param._grad_var._data, self.hyperparam.lr)
 
 
 class SGD(Optimizer):
