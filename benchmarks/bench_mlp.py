@@ -6,6 +6,12 @@ the floor: the forward keeps what the backward needs, the backward is written by
 the update is ``p -= lr * g`` per parameter. Both start from the same parameters and are
 checked to compute the same step before they are timed. Target: gradkit within 1.05x.
 
+Where the time goes: the matrix products dominate both sides and cost the same. gradkit adds
+its Python bookkeeping (links, graph, backprop: about 110 us per step on warm caches, and
+about twice that here, since the large products evict the interpreter's data between calls)
+and wins some back in the update, which its SGD does in cache-sized blocks
+(``gradkit.optimizers.blocked``; ``bench_optimizers.py`` times it alone).
+
 Run: ``pytest benchmarks/bench_mlp.py --benchmark-only``
 """
 
