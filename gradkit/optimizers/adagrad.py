@@ -19,28 +19,25 @@ __all__ = ["AdaGrad", "AdaGradRule"]
 class AdaGradRule(UpdateRule):
     """One parameter's AdaGrad step, with the sum of squares ``h`` as state."""
 
-    uses_buffer = True
-
     def init_state(self, param: Parameter) -> dict[str, Any]:
         """``h``, zeros like the parameter."""
         return {"h": param.xp.zeros_like(param.array)}
 
     def update_core(self, param: Parameter) -> None:
-        """One AdaGrad step on ``param.array``."""
+        """One AdaGrad step on ``param.array`` (in cache-sized blocks on NumPy)."""
         hp = self.hyperparam
-        h = self.state["h"]
-        g = param._grad_var._data
-        buf = self.buffer
-        buf[...] = g  # h += g * g
-        buf *= g
-        h += buf
-        buf[...] = h  # p -= lr * g / (sqrt(h) + eps)
-        buf **= 0.5
-        buf += hp.eps
-        buf **= -1.0
-        buf *= g
-        buf *= hp.lr
-        param._data -= buf
+        lr, eps = hp.lr, hp.eps
+        for p, g, h, buf in self.blocks(param, self.state["h"]):
+            buf[...] = g  # h += g * g
+            buf *= g
+            h += buf
+            buf[...] = h  # p -= lr * g / (sqrt(h) + eps)
+            buf **= 0.5
+            buf += eps
+            buf **= -1.0
+            buf *= g
+            buf *= lr
+            p -= buf
 
 
 class AdaGrad(Optimizer):

@@ -13,8 +13,9 @@ the gradient (AdamW) and scaled by the learning rate, as in PyTorch's ``AdamW``;
 ``Adam`` has :math:`\lambda = 0` by default. With ``amsgrad=True`` the denominator uses the
 largest :math:`v` seen so far (Reddi et al. 2018).
 
-Every step works in place in the parameter's namespace, with one scratch array per parameter
-and no other allocation.
+Every step works in place in the parameter's namespace and allocates nothing: on NumPy in
+cache-sized blocks with a block-sized scratch (:mod:`gradkit.optimizers.blocked`), elsewhere
+over the whole arrays with one scratch array per parameter.
 """
 
 from __future__ import annotations
@@ -22,16 +23,19 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy
+
 from gradkit.optimizers.optimizer import Optimizer, UpdateRule
 from gradkit.parameter import Parameter
 
 __all__ = ["Adam", "AdamW", "AdamRule"]
 
+_ndarray = numpy.ndarray
+_maximum = numpy.maximum
+
 
 class AdamRule(UpdateRule):
     """One parameter's Adam step, with the moment estimates ``m`` and ``v`` as state."""
-
-    uses_buffer = True
 
     def init_state(self, param: Parameter) -> dict[str, Any]:
         """``m`` and ``v`` (and ``vhat`` with amsgrad), zeros like the parameter."""
@@ -42,41 +46,47 @@ class AdamRule(UpdateRule):
         return state
 
     def update_core(self, param: Parameter) -> None:
-        """One Adam step on ``param.array``."""
+        """One Adam step on ``param.array`` (in cache-sized blocks on NumPy)."""
         hp = self.hyperparam
-        lr, beta1, beta2 = hp.lr, hp.beta1, hp.beta2
+        lr, beta1, beta2, eps = hp.lr, hp.beta1, hp.beta2, hp.eps
         t = self.t
+        decay = 1.0 - lr * hp.weight_decay_rate if hp.weight_decay_rate else None
+        amsgrad = hp.amsgrad
+        rate1, rate2 = 1.0 - beta1, 1.0 - beta2
+        inv_bias2 = 1.0 / (1.0 - beta2**t)
+        step_size = lr / (1.0 - beta1**t)
+        xp = param.xp
         state = self.state
-        m, v = state["m"], state["v"]
-        g = param._grad_var._data
-        p = param._data
-        buf = self.buffer
+        moments = (state["m"], state["v"], state["vhat"]) if amsgrad else (state["m"], state["v"])
+        for p, g, m, v, *vhat_part, buf in self.blocks(param, *moments):
+            buf[...] = g  # m += (1 - beta1) * (g - m)
+            buf -= m
+            buf *= rate1
+            m += buf
+            buf[...] = g  # v += (1 - beta2) * (g * g - v)
+            buf *= g
+            buf -= v
+            buf *= rate2
+            v += buf
 
-        buf[...] = g  # m += (1 - beta1) * (g - m)
-        buf -= m
-        buf *= 1.0 - beta1
-        m += buf
-        buf[...] = g  # v += (1 - beta2) * (g * g - v)
-        buf *= g
-        buf -= v
-        buf *= 1.0 - beta2
-        v += buf
-
-        if hp.weight_decay_rate:
-            p *= 1.0 - lr * hp.weight_decay_rate
-        if hp.amsgrad:
-            vhat = state["vhat"]
-            vhat[...] = param.xp.maximum(vhat, v)
-            v = vhat
-        # denominator sqrt(v / (1 - beta2^t)) + eps, then the step (lr / (1 - beta1^t)) m / it
-        buf[...] = v
-        buf *= 1.0 / (1.0 - beta2**t)
-        buf **= 0.5
-        buf += hp.eps
-        buf **= -1.0
-        buf *= m
-        buf *= lr / (1.0 - beta1**t)
-        p -= buf
+            if decay is not None:
+                p *= decay
+            if amsgrad:
+                vhat = vhat_part[0]
+                if type(vhat) is _ndarray:  # in place on NumPy; the array API has no out=
+                    _maximum(vhat, v, out=vhat)
+                else:
+                    vhat[...] = xp.maximum(vhat, v)
+                v = vhat
+            # denominator sqrt(v / (1 - beta2^t)) + eps, then the step (lr / (1 - beta1^t)) m / it
+            buf[...] = v
+            buf *= inv_bias2
+            buf **= 0.5
+            buf += eps
+            buf **= -1.0
+            buf *= m
+            buf *= step_size
+            p -= buf
 
     @property
     def lr_t(self) -> float:

@@ -23,13 +23,14 @@ array([0.5, 2.5], dtype=float32)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy
 
 from gradkit.config import config
 from gradkit.link import Link
+from gradkit.optimizers.blocked import block_views
 from gradkit.parameter import Parameter
 from gradkit.variable import Variable
 
@@ -90,10 +91,13 @@ class UpdateRule:
         state: the state arrays (``None`` until the first update).
         t: the number of updates this rule made.
         enabled: when ``False``, :meth:`update` leaves the parameter alone (freezing it).
+        buffer: a scratch array like the parameter, or ``None`` until one is needed (see
+            :attr:`uses_buffer` and :meth:`blocks`); scratch, not state: it is never saved.
     """
 
-    #: Whether :meth:`update_core` uses ``self.buffer``, a scratch array like the parameter
-    #: (allocated once, so steps allocate nothing).
+    #: Whether :meth:`update_core` uses ``self.buffer``, a scratch array like the parameter,
+    #: directly: it is then allocated with the state, so steps allocate nothing. Rules that
+    #: go through :meth:`blocks` leave this ``False``: it allocates the buffer where needed.
     uses_buffer = False
 
     def __init__(self, parent_hyperparam: Hyperparameter | None = None) -> None:
@@ -153,6 +157,40 @@ class UpdateRule:
     def update_core(self, param: Parameter) -> None:
         """Change ``param.array`` in place from ``param.grad``."""
         raise NotImplementedError(f"{type(self).__name__} must implement update_core(param)")
+
+    def blocks(self, param: Parameter, *state: Any) -> Iterable[tuple[Any, ...]]:
+        """``param``'s array, its gradient and the ``state`` arrays (all shaped like the
+        parameter), in corresponding parts, each followed by a scratch part like the
+        parameter's, for :meth:`update_core` to run its elementwise in-place sequence on
+        one part after the other.
+
+        On NumPy the parts are cache-sized blocks with a scratch of the calling thread
+        (:func:`~gradkit.optimizers.blocked.block_views`), so the sequence runs in the cache;
+        elsewhere (another namespace, or an array layout that blocks do not fit) there is one
+        part, the whole arrays, with :attr:`buffer` as scratch, allocated at the first such
+        update and kept. Either way the result is bit for bit the sequence run once over the
+        whole arrays.
+
+        >>> import numpy as np, gradkit
+        >>> p = gradkit.Parameter(np.ones(3, dtype=np.float32))
+        >>> p.grad = np.full(3, 2.0, dtype=np.float32)
+        >>> rule = UpdateRule()
+        >>> for p_part, g_part, scratch in rule.blocks(p):  # p -= 0.25 * g
+        ...     scratch[...] = g_part
+        ...     scratch *= 0.25
+        ...     p_part -= scratch
+        >>> p.array
+        array([0.5, 0.5, 0.5], dtype=float32)
+        """
+        data = param._data
+        arrays = (data, param._grad_var._data, *state)
+        parts = block_views(*arrays)
+        if parts is not None:
+            return parts
+        buf = self.buffer
+        if buf is None:
+            buf = self.buffer = param.xp.empty_like(data)
+        return ((*arrays, buf),)
 
     def _prepare(self, param: Parameter) -> None:
         # First update, or the parameter moved to another device: (re)create the state there.

@@ -20,30 +20,27 @@ __all__ = ["RMSprop", "RMSpropRule"]
 class RMSpropRule(UpdateRule):
     """One parameter's RMSprop step, with the running mean of squares ``ms`` as state."""
 
-    uses_buffer = True
-
     def init_state(self, param: Parameter) -> dict[str, Any]:
         """``ms``, zeros like the parameter."""
         return {"ms": param.xp.zeros_like(param.array)}
 
     def update_core(self, param: Parameter) -> None:
-        """One RMSprop step on ``param.array``."""
+        """One RMSprop step on ``param.array`` (in cache-sized blocks on NumPy)."""
         hp = self.hyperparam
-        ms = self.state["ms"]
-        g = param._grad_var._data
-        buf = self.buffer
-        buf[...] = g  # ms += (1 - alpha) * (g * g - ms)
-        buf *= g
-        buf -= ms
-        buf *= 1.0 - hp.alpha
-        ms += buf
-        buf[...] = ms  # p -= lr * g / (sqrt(ms) + eps)
-        buf **= 0.5
-        buf += hp.eps
-        buf **= -1.0
-        buf *= g
-        buf *= hp.lr
-        param._data -= buf
+        lr, eps, rate = hp.lr, hp.eps, 1.0 - hp.alpha
+        for p, g, ms, buf in self.blocks(param, self.state["ms"]):
+            buf[...] = g  # ms += (1 - alpha) * (g * g - ms)
+            buf *= g
+            buf -= ms
+            buf *= rate
+            ms += buf
+            buf[...] = ms  # p -= lr * g / (sqrt(ms) + eps)
+            buf **= 0.5
+            buf += eps
+            buf **= -1.0
+            buf *= g
+            buf *= lr
+            p -= buf
 
 
 class RMSprop(Optimizer):

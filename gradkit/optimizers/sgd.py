@@ -59,30 +59,26 @@ class SGD(Optimizer):
 class MomentumSGDRule(UpdateRule):
     """``v = momentum * v - lr * g``, then ``p += v`` (or ``p += momentum * v - lr * g``)."""
 
-    uses_buffer = True
-
     def init_state(self, param: Parameter) -> dict[str, Any]:
         """The velocity ``v``, zeros like the parameter."""
         return {"v": param.xp.zeros_like(param.array)}
 
     def update_core(self, param: Parameter) -> None:
-        """One momentum step on ``param.array``."""
+        """One momentum step on ``param.array`` (in cache-sized blocks on NumPy)."""
         hp = self.hyperparam
-        lr, momentum = hp.lr, hp.momentum
-        v = self.state["v"]
-        buf = self.buffer
-        buf[...] = param._grad_var._data
-        buf *= lr  # buf = lr * g
-        v *= momentum
-        v -= buf
-        p = param._data
-        if hp.nesterov:
-            p -= buf
-            buf[...] = v
-            buf *= momentum
-            p += buf
-        else:
-            p += v
+        lr, momentum, nesterov = hp.lr, hp.momentum, hp.nesterov
+        for p, g, v, buf in self.blocks(param, self.state["v"]):
+            buf[...] = g
+            buf *= lr  # buf = lr * g
+            v *= momentum
+            v -= buf
+            if nesterov:
+                p -= buf
+                buf[...] = v
+                buf *= momentum
+                p += buf
+            else:
+                p += v
 
 
 class MomentumSGD(Optimizer):

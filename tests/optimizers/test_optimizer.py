@@ -203,6 +203,54 @@ def test_a_step_allocates_no_array_like_the_parameter(make) -> None:
     assert peak < link.w.array.nbytes // 4, f"{make.__name__} allocated {peak} bytes in a step"
 
 
+@pytest.mark.parametrize(
+    ("make", "states"),
+    [
+        (optimizers.MomentumSGD, 1),
+        (optimizers.Adam, 2),
+        (lambda: optimizers.Adam(amsgrad=True), 3),
+        (optimizers.RMSprop, 1),
+        (optimizers.AdaGrad, 1),
+    ],
+)
+def test_the_first_step_on_numpy_allocates_the_state_and_no_scratch(make, states) -> None:
+    # On NumPy the rules work in cache-sized blocks with a scratch of the thread: no array
+    # like the parameter besides the state (the scratch of a whole step would be one more).
+    link = gradkit.Link()
+    link.w = gradkit.Parameter(np.ones((512, 784), dtype=np.float32))
+    link.w.grad = np.full((512, 784), 0.5, dtype=np.float32)
+    opt = make().setup(link)
+    nbytes = link.w.array.nbytes
+    tracemalloc.start()
+    try:
+        opt.update()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert link.w.update_rule.buffer is None
+    assert peak < states * nbytes + nbytes // 4, f"{peak} bytes for {states} state arrays"
+
+
+def test_a_rule_that_uses_its_buffer_directly_gets_it_with_its_state() -> None:
+    class Halve(UpdateRule):
+        uses_buffer = True
+
+        def update_core(self, param):
+            buf = self.buffer  # no blocks: the whole-array scratch, allocated by update()
+            buf[...] = param.grad
+            buf *= 0.5
+            param.array -= buf
+
+    p = gradkit.Parameter(np.ones((300, 300), dtype=np.float32))
+    p.grad = np.ones((300, 300), dtype=np.float32)
+    rule = Halve()
+    rule.update(p)
+    buffer = rule.buffer
+    rule.update(p)
+    assert rule.buffer is buffer and buffer.shape == (300, 300)
+    np.testing.assert_array_equal(p.array, np.zeros((300, 300), dtype=np.float32))
+
+
 def test_state_follows_the_parameter_to_another_device(strict) -> None:
     model = Quadratic([1.0, 2.0])
     opt = optimizers.Adam(lr=0.1).setup(model)
