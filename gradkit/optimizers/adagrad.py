@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gradkit.optimizers.adaptive_step import subtract_adaptive_step
 from gradkit.optimizers.optimizer import Optimizer, UpdateRule
 from gradkit.parameter import Parameter
 
@@ -32,12 +33,7 @@ class AdaGradRule(UpdateRule):
             buf *= g
             h += buf
             buf[...] = h  # p -= lr * g / (sqrt(h) + eps)
-            buf **= 0.5
-            buf += eps
-            buf **= -1.0
-            buf *= g
-            buf *= lr
-            p -= buf
+            subtract_adaptive_step(p, buf, g, lr, eps)
 
 
 class AdaGrad(Optimizer):

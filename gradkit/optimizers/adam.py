@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy
 
+from gradkit.optimizers.adaptive_step import subtract_adaptive_step
 from gradkit.optimizers.optimizer import Optimizer, UpdateRule
 from gradkit.parameter import Parameter
 
@@ -81,12 +82,7 @@ class AdamRule(UpdateRule):
             # denominator sqrt(v / (1 - beta2^t)) + eps, then the step (lr / (1 - beta1^t)) m / it
             buf[...] = v
             buf *= inv_bias2
-            buf **= 0.5
-            buf += eps
-            buf **= -1.0
-            buf *= m
-            buf *= step_size
-            p -= buf
+            subtract_adaptive_step(p, buf, m, step_size, eps)
 
     @property
     def lr_t(self) -> float:

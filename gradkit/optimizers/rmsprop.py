@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gradkit.optimizers.adaptive_step import subtract_adaptive_step
 from gradkit.optimizers.optimizer import Optimizer, UpdateRule
 from gradkit.parameter import Parameter
 
@@ -35,12 +36,7 @@ class RMSpropRule(UpdateRule):
             buf *= rate
             ms += buf
             buf[...] = ms  # p -= lr * g / (sqrt(ms) + eps)
-            buf **= 0.5
-            buf += eps
-            buf **= -1.0
-            buf *= g
-            buf *= lr
-            p -= buf
+            subtract_adaptive_step(p, buf, g, lr, eps)
 
 
 class RMSprop(Optimizer):
