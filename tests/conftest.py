@@ -6,6 +6,7 @@ not depend on the layer built on top of the engine.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -140,6 +141,31 @@ def gradcheck() -> Callable[..., None]:
 def numgrad() -> Callable[..., list[np.ndarray]]:
     """:func:`numerical_grad`: float64 central differences of a scalar function."""
     return numerical_grad
+
+
+def run_in_threads(run: Callable[[int], None], n: int) -> None:
+    """Call ``run(i)`` for ``i`` in ``range(n)``, each in its own thread, all at once; fail
+    with every thread's exception, by index, if any raised."""
+    errors: list[tuple[int, BaseException]] = []
+
+    def guarded(i: int) -> None:
+        try:
+            run(i)
+        except BaseException as e:  # reported below, with the thread's index
+            errors.append((i, e))
+
+    threads = [threading.Thread(target=guarded, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, "; ".join(f"thread {i}: {e!r}" for i, e in sorted(errors, key=str))
+
+
+@pytest.fixture(scope="session")
+def in_threads() -> Callable[[Callable[[int], None], int], None]:
+    """:func:`run_in_threads`: ``in_threads(run, n)`` runs ``run(i)`` in ``n`` threads."""
+    return run_in_threads
 
 
 @pytest.fixture(scope="session")

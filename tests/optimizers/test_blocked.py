@@ -4,8 +4,6 @@ bit the plain update."""
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -94,7 +92,7 @@ def test_read_only_parameter_raises_as_numpy_does() -> None:
         subtract_scaled(p, g, 0.1)
 
 
-def test_threads_use_their_own_scratch() -> None:
+def test_threads_use_their_own_scratch(in_threads) -> None:
     pairs = [_pair(300_000, np.float32, seed) for seed in range(4)]
     expected = [_plain(p, g, 0.01 * (i + 1)) for i, (p, g) in enumerate(pairs)]
 
@@ -105,20 +103,7 @@ def test_threads_use_their_own_scratch() -> None:
             subtract_scaled(p_work, g, 0.01 * (i + 1))
             np.testing.assert_array_equal(p_work, expected[i])
 
-    errors: list[BaseException] = []
-
-    def guarded(i: int) -> None:
-        try:
-            run(i)
-        except BaseException as e:  # reported below, with the thread's index
-            errors.append(e)
-
-    threads = [threading.Thread(target=guarded, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    in_threads(run, 4)
 
 
 @settings(max_examples=40, deadline=None)
@@ -217,17 +202,13 @@ def test_block_views_read_read_only_arrays() -> None:
     assert (a == 3.0).all()
 
 
-def test_each_thread_has_its_own_scratch() -> None:
+def test_each_thread_has_its_own_scratch(in_threads) -> None:
     a = np.ones(2 * _block(np.float32), dtype=np.float32)
     scratches = []
 
-    def run() -> None:
+    def run(_: int = 0) -> None:
         scratches.append(next(iter(block_views(a)))[-1])
 
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    in_threads(run, 3)
     run()
     assert len({id(s.base if s.base is not None else s) for s in scratches}) == 4

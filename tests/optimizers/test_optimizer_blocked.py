@@ -9,7 +9,6 @@ that blocks do not fit, the strict device) and across threads.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -304,7 +303,7 @@ def test_the_buffer_is_scratch_not_state(tmp_path) -> None:
     assert resumed.w.update_rule.buffer is None
 
 
-def test_threads_update_their_own_parameters_at_the_same_time() -> None:
+def test_threads_update_their_own_parameters_at_the_same_time(in_threads) -> None:
     names = ["Adam-amsgrad", "RMSprop", "Nesterov", "AdaGrad"]
     work = [_arrays((2 * _block(np.float32) + 11,), np.float32, seed=10 + i) for i in range(4)]
     expected = []
@@ -312,22 +311,13 @@ def test_threads_update_their_own_parameters_at_the_same_time() -> None:
         make, reference = RULES[name]
         q = p.copy()
         expected.append((q, run_reference(make, reference, q, grads * 5)))
-    errors: list[BaseException] = []
 
     def run(i: int) -> None:
-        try:
-            p, grads = work[i]
-            rule = run_rule(RULES[names[i]][0], p, grads * 5)
-            assert_same(rule, p, expected[i][1], expected[i][0])
-        except BaseException as e:  # reported below, with the thread's index
-            errors.append(e)
+        p, grads = work[i]
+        rule = run_rule(RULES[names[i]][0], p, grads * 5)
+        assert_same(rule, p, expected[i][1], expected[i][0])
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    in_threads(run, 4)
 
 
 # ------------------------------------------------------------------ properties
