@@ -69,7 +69,8 @@ class FunctionNode:
 
     # ------------------------------------------------------------------ to override
     def forward(self, inputs: tuple[Any, ...]) -> tuple[Any, ...]:
-        """Compute the outputs from input arrays. Return a tuple of arrays."""
+        """Compute the outputs from input arrays. Return a tuple of arrays (a list is
+        accepted too)."""
         raise NotImplementedError(f"{self.label} must implement forward(inputs)")
 
     def backward(
@@ -150,11 +151,14 @@ class FunctionNode:
 
     # ------------------------------------------------------------------ the hot path
     def apply(self, inputs: Any) -> tuple[Variable, ...]:
-        """Run forward on ``inputs`` (Variables or arrays) and return output Variables.
+        """Run forward on ``inputs``, a tuple of Variables or arrays (``apply((x,))`` for one
+        input), and return a tuple of output Variables.
 
         The graph is recorded when backprop is enabled and some input requires a gradient;
         otherwise no node is built at all.
         """
+        if type(inputs) is not tuple:
+            inputs = self._input_tuple(inputs)
         # Fast path: one NumPy Variable in, one NumPy array out (most ops, most of the time).
         # Anything unusual falls through to the general path below, which validates fully.
         if len(inputs) == 1:
@@ -337,6 +341,25 @@ class FunctionNode:
         return tuple(ret)
 
     # ------------------------------------------------------------------ error paths
+    def _input_tuple(self, inputs: Any) -> tuple[Any, ...]:
+        # apply takes a sequence of inputs; a lone Variable or array is the classic slip
+        # (``apply(x)``), which len() and indexing would otherwise split along its first axis.
+        if isinstance(inputs, list):
+            return tuple(inputs)
+        if isinstance(inputs, Variable) or is_array(inputs) or isinstance(inputs, numpy.generic):
+            what = "a Variable" if isinstance(inputs, Variable) else "an array"
+            raise TypeError(
+                f"{self.label}.apply takes a tuple of inputs, not {what}: call "
+                f"{type(self).__name__}(...).apply((x,)) for one input (note the comma), "
+                "or apply((x, y)) for several"
+            )
+        if isinstance(inputs, tuple):  # a tuple subclass (a namedtuple, say)
+            return tuple(inputs)
+        raise TypeError(
+            f"{self.label}.apply takes a tuple of inputs (Variables or arrays); got a "
+            f"{type(inputs).__name__}. Call {type(self).__name__}(...).apply((x,)) for one input"
+        )
+
     def _reuse_error(self) -> GraphError:
         return GraphError(
             f"this {self.label} instance was already applied and holds its place in a graph; "

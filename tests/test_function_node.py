@@ -79,6 +79,33 @@ def test_apply_accepts_raw_arrays():
     np.testing.assert_array_equal(x.grad, [3.0, 4.0])
 
 
+@pytest.mark.parametrize(
+    ("inputs", "what"),
+    [
+        (Variable(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])), "not a Variable"),
+        (np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), "not an array"),
+        (np.float64(2.0), "not an array"),
+        (2.0, "got a float"),
+    ],
+    ids=["variable", "array", "numpy-scalar", "float"],
+)
+def test_apply_without_a_tuple_is_an_error(inputs, what):
+    """``apply(x)`` instead of ``apply((x,))`` would split x along its first axis into
+    several inputs; it is an error that shows the call to write."""
+    with pytest.raises(TypeError, match=rf"Double\.apply takes a tuple of inputs.*{what}") as e:
+        Double().apply(inputs)
+    assert "apply((x,))" in str(e.value)
+
+
+def test_apply_accepts_a_list_of_inputs():
+    """A list is a sequence of inputs as well as a tuple."""
+    x = Variable(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    (y,) = Double().apply([x])
+    np.testing.assert_array_equal(y.array, 2 * x.array)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, np.full((2, 2), 2.0))
+
+
 def test_numpy_scalar_output_becomes_a_zero_dim_array():
     """A NumPy reduction's scalar result is accepted and stored as a 0-d array."""
 

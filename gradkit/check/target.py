@@ -16,6 +16,8 @@ import numpy
 
 from gradkit.backend import get_array_module, is_array
 from gradkit.device import get_device_from_array
+from gradkit.function import Function
+from gradkit.function_node import FunctionNode
 from gradkit.parameter import Parameter
 from gradkit.variable import Variable, is_float_dtype
 
@@ -54,6 +56,43 @@ def as_output_tuple(outputs: Any, label: str) -> tuple[Variable, ...]:
     )
 
 
+def _check_callable(func: Any) -> None:
+    """Raise a TypeError that shows the call to write when ``func`` is not a function of the
+    inputs: a FunctionNode (class or instance) or a classic Function class."""
+    node = getattr(func, "__self__", None)  # a bound method, such as Node().apply
+    if isinstance(node, FunctionNode):
+        name = type(node).__name__
+        raise TypeError(
+            f"func is a method of one {name} instance; a FunctionNode records one call, and a "
+            f"check calls the function many times. Pass a function that applies a new node "
+            f"per call, e.g. lambda *xs: {name}().apply(xs)"
+        )
+    if isinstance(func, FunctionNode):
+        name = type(func).__name__
+        raise TypeError(
+            f"func is a {name} instance; a FunctionNode records one call, and a check calls "
+            f"the function many times. Pass a function that applies a new node per call, "
+            f"e.g. lambda *xs: {name}().apply(xs)"
+        )
+    if isinstance(func, type) and issubclass(func, FunctionNode):
+        name = func.__name__
+        raise TypeError(
+            f"func is the FunctionNode class {name}; pass a function of the inputs that "
+            f"applies a new node per call, e.g. lambda *xs: {name}().apply(xs)"
+        )
+    if isinstance(func, type) and issubclass(func, Function):
+        name = func.__name__
+        raise TypeError(
+            f"func is the Function class {name}; pass an instance, which is called with the "
+            f"inputs: {name}(...) with its constructor's arguments, if any"
+        )
+    if not callable(func):
+        raise TypeError(
+            "func must be a function of the inputs returning Variables; got an object of "
+            f"type {type(func).__name__}"
+        )
+
+
 def _copy(x: Any) -> Any:
     return get_array_module(x).asarray(x, copy=True)
 
@@ -79,8 +118,7 @@ class Target:
         dtype: Any = None,
         names: Sequence[str] | None = None,
     ) -> None:
-        if not callable(func):
-            raise TypeError(f"func must be callable; got {type(func).__name__}")
+        _check_callable(func)
         self.func = func
         self.label = function_label(func)
         if isinstance(inputs, Variable) or is_array(inputs):
