@@ -2,9 +2,17 @@
 
 The reference runs on the host, on the same inputs upcast to float64, so it is the more
 accurate of the two; the op runs in its own dtype and device. An output element passes when
-``|output - reference| <= atol * scale + rtol * |reference|``, with the dtype's policy from
-:mod:`gradkit.check.tolerance` and ``scale`` the RMS of the reference output (1 when that is
-0), as for gradients. NaN matches NaN and an infinity matches the same infinity.
+
+    ``|output - reference| <= atol * scale + rtol * max(|reference|, tiny)``
+
+with the dtype's policy from :mod:`gradkit.check.tolerance`, ``scale`` the RMS of the
+reference output (1 when that is 0), as for gradients, and ``tiny`` the smallest normal number
+of the output's dtype (``numpy.finfo(dtype).tiny``: 6.1e-05 for float16, 1.2e-38 for float32,
+2.2e-308 for float64). Below ``tiny`` a dtype's numbers are subnormal: their spacing stays that
+of ``tiny``, so no op computing in that dtype can be more accurate there than at ``tiny``
+itself, and the check allows there the error (in units of the dtype's spacing) it allows at
+``tiny``. For normal values the rule is the plain ``atol * scale + rtol * |reference|``.
+NaN matches NaN and an infinity matches the same infinity.
 
 Beyond values, the check verifies the number of outputs, each output's shape, its dtype (a
 float output has the inputs' float dtype: no silent upcast) and its device.
@@ -57,11 +65,28 @@ def common_dtype(arrays: Sequence[Any]) -> str | None:
     return names.pop() if len(names) == 1 else None
 
 
+def _rms(values: numpy.ndarray) -> float:
+    """The root mean square of finite float64 ``values`` (0 when empty), without overflow or
+    underflow: squaring 1e200 gives inf and squaring 1e-200 gives 0."""
+    if values.size == 0:
+        return 0.0
+    peak = float(numpy.max(numpy.abs(values)))
+    if peak == 0.0:
+        return 0.0
+    return peak * math.sqrt(float(numpy.mean((values / peak) ** 2)))
+
+
 class Comparison:
     """An element-wise comparison of ``actual`` with ``expected`` (host arrays), in float64.
 
+    An element passes when ``|actual - expected| <= policy.allowed(expected, scale, dtype)``
+    (see :meth:`~gradkit.check.tolerance.TolerancePolicy.allowed`): ``scale`` is the RMS of the
+    finite expected values (1 when 0) and ``dtype`` that of ``actual``, whose smallest normal
+    number floors the relative term (subnormal results are as accurate as the dtype allows).
+
     Attributes:
         n_bad: number of elements out of tolerance.
+        scale: the scale of ``policy.atol``; tol: the allowed difference per element.
         report: an :class:`~gradkit.check.result.InputReport` with the worst elements.
         nonfinite: whether some element is NaN/Inf where the expected one is finite.
     """
@@ -77,11 +102,10 @@ class Comparison:
         a = numpy.asarray(actual, dtype=numpy.float64)
         r = numpy.asarray(expected, dtype=numpy.float64)
         finite = numpy.isfinite(r)
-        scale = math.sqrt(float(numpy.mean(r[finite] ** 2))) if finite.any() else 0.0
-        scale = scale or 1.0
+        scale = _rms(r[finite]) or 1.0
         with numpy.errstate(invalid="ignore"):
             err = numpy.abs(a - r)
-            tol = policy.atol * scale + policy.rtol * numpy.abs(r)
+            tol = policy.allowed(r, scale, dtype_name(numpy.asarray(actual).dtype))
             same_special = (numpy.isnan(a) & numpy.isnan(r)) | (
                 numpy.isinf(a) & numpy.isinf(r) & (numpy.sign(a) == numpy.sign(r))
             )
@@ -90,6 +114,7 @@ class Comparison:
         self.n_bad = int(bad.sum())
         self.nonfinite = bool((~numpy.isfinite(a) & finite).any())
         self.scale = scale
+        self.tol = tol
         worst: list[WorstElement] = []
         if self.n_bad:
             # Out-of-tolerance elements, the most excessive first (NaN counts as the worst).

@@ -5,6 +5,11 @@ where ``scale`` is the typical gradient magnitude of the check (the larger of th
 output gradients and the RMS of that input's reference gradient). Scaling ``atol`` keeps the
 policy meaningful for gradients far from 1 without loosening it for gradients near 1.
 
+Forward values (and device agreement) use :meth:`TolerancePolicy.allowed`, which measures the
+relative term against ``max(|reference|, tiny)``, ``tiny`` being the smallest normal number of
+the compared dtype (:func:`smallest_normal`): a float32 or float16 result cannot be more
+accurate in the subnormal range than its dtype's spacing there, which is that of ``tiny``.
+
 The values below were measured on gradkit's corpus of correct but numerically tricky ops
 (``tests/check/corpus_correct.py``): each allows several times the worst rounding error seen
 there, and each still catches every planted bug of ``tests/check/corpus_bugs.py`` whose error
@@ -36,6 +41,7 @@ __all__ = [
     "tolerance_for",
     "eps_for",
     "dtype_name",
+    "smallest_normal",
 ]
 
 
@@ -68,6 +74,28 @@ class TolerancePolicy:
     def loosest(self, other: TolerancePolicy) -> TolerancePolicy:
         """The element-wise looser of two policies."""
         return TolerancePolicy(max(self.atol, other.atol), max(self.rtol, other.rtol))
+
+    def allowed(self, reference: Any, scale: float, dtype: Any = None) -> numpy.ndarray:
+        """The allowed absolute difference from each element of ``reference`` (a host array):
+        ``atol * scale + rtol * max(|reference|, smallest_normal(dtype))``.
+
+        ``dtype`` is the dtype the compared values were computed in; below its smallest
+        normal number its spacing no longer shrinks, so neither does the relative term. For
+        normal values, and without ``dtype``, this is ``atol * scale + rtol * |reference|``.
+
+        >>> import numpy as np
+        >>> p = TolerancePolicy(atol=1e-5, rtol=1e-4)
+        >>> r = np.array([1.0, 0.0, 7e-46])
+        >>> p.allowed(r, 1.0).tolist()
+        [0.00011, 1e-05, 1e-05]
+        >>> [f"{t:.3g}" for t in p.allowed(r, 7e-46, "float32")]
+        ['0.0001', '1.18e-42', '1.18e-42']
+        """
+        magnitude = numpy.abs(numpy.asarray(reference, dtype=numpy.float64))
+        floor = smallest_normal(dtype) if dtype is not None else 0.0
+        if floor:
+            magnitude = numpy.maximum(magnitude, floor)
+        return self.atol * scale + self.rtol * magnitude
 
 
 #: Default tolerance per dtype name.
@@ -106,6 +134,24 @@ def dtype_name(dtype: Any) -> str:
     if not isinstance(dtype, str):  # strings are cheap to parse and not worth holding
         _NAME_CACHE[id(dtype)] = (dtype, name)
     return name
+
+
+def smallest_normal(dtype: Any) -> float:
+    """The smallest positive normal number of a floating dtype (``numpy.finfo(dtype).tiny``);
+    0.0 for a dtype that is not floating.
+
+    Below it a floating dtype is subnormal: its spacing stays ``tiny * finfo(dtype).eps``
+    (the spacing at ``tiny``) down to zero, so relative precision fades away.
+
+    >>> smallest_normal("float16"), smallest_normal("float32")
+    (6.103515625e-05, 1.1754943508222875e-38)
+    >>> smallest_normal("int64")
+    0.0
+    """
+    name = dtype_name(dtype)
+    if numpy.dtype(name).kind not in "fc":
+        return 0.0
+    return float(numpy.finfo(numpy.dtype(name)).tiny)
 
 
 def _dtype_name(dtype: Any) -> str:

@@ -142,3 +142,31 @@ def test_arguments_are_validated_and_failures_raise() -> None:
             lambda v: Drift("forward").apply((v,))[0], [np.ones(3)], repro="gradkit check x"
         )
     assert info.value.result.repro == "gradkit check x"
+
+
+def subnormals_differ_elsewhere(factor: float, steps: int):
+    """x * 0.5 in float32; off the CPU, its subnormal results are multiplied by ``factor`` and
+    moved by ``steps`` float32 steps (of 1.4e-45), as another device's rounding could."""
+
+    def func(v):
+        xp = gradkit.get_array_module(v.array)
+        y = v * 0.5
+        if xp is np:
+            return y
+        tiny = float(np.finfo(np.float32).tiny)
+        step = float(np.finfo(np.float32).smallest_subnormal)
+        moved = y.array * factor + steps * step
+        return y + gradkit.Variable(xp.where(xp.abs(y.array) < tiny, moved - y.array, 0.0))
+
+    return func
+
+
+def test_subnormal_results_agree_to_the_dtype_resolution() -> None:
+    x = np.array([3e-45, 2e-39, -1e-40, 0.0], dtype=np.float32)
+    # 10 steps: nothing for a float32 result (the normal range allows 1e-4 / 1.2e-7 = 840)
+    r = check_device_agreement(subnormals_differ_elsewhere(1.0, 10), [x], raise_on_failure=False)
+    assert r.passed, r.render()
+    # far beyond float32's subnormal spacing (1.4e-45): a 5% error at 1e-39 is a bug
+    r = check_device_agreement(subnormals_differ_elsewhere(1.05, 0), [x], raise_on_failure=False)
+    assert r.status == "failed" and r.subcheck == "device", r.render()
+    assert {w.index for w in r.inputs[0].worst} == {(1,), (2,)}  # 1e-39 and -5e-41

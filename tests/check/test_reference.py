@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import gradkit
-from gradkit.check import GradientCheckError, TolerancePolicy
+from gradkit.check import DEFAULT_TOLERANCES, GradientCheckError, TolerancePolicy
 from gradkit.check.reference import check_forward, compare_values
 
 
@@ -163,3 +166,140 @@ def test_compare_values_scales_atol_by_the_reference() -> None:
     big = np.full(4, 1000.0)
     assert compare_values(big + 0.5, big, policy, 0, "y").n_bad == 0  # atol * 1000
     assert compare_values(big + 2.0, big, policy, 0, "y").n_bad == 4
+
+
+def test_compare_values_survives_huge_and_tiny_float64_references() -> None:
+    # The RMS of 1e200 overflowed to inf (and of 1e-200 underflowed to 0, then 1): an output
+    # twice the reference passed.
+    policy = DEFAULT_TOLERANCES["float64"]
+    for r in (np.array([1e200, -3e200]), np.array([1e-200, 3e-200, 0.0])):
+        assert compare_values(r, r, policy, 0, "y").n_bad == 0
+        assert compare_values(2 * r, r, policy, 0, "y").n_bad == np.count_nonzero(r)
+
+
+# -- subnormal results: the float16/float32 output cannot be more accurate than its dtype there
+
+
+def mul(a: gradkit.Variable, b: gradkit.Variable) -> gradkit.Variable:
+    return a * b
+
+
+def xsinx(v: gradkit.Variable) -> gradkit.Variable:
+    return gradkit.Variable(v.array * xp_of(v).sin(v.array))
+
+
+# The audit's minimal failing examples (hypothesis, shrunk): correct ops whose float16/float32
+# output underflows (or rounds to a subnormal) where the float64 reference does not.
+SUBNORMAL_CASES = [
+    pytest.param(mul, "float32", [0.5, 1.401298464324817e-45], id="mul-float32"),
+    pytest.param(
+        mul,
+        "float16",
+        [[[0.0, 0.0, 0.0, 0.5]], [[0.0, 0.0, 0.0, 7.748603820800781e-07]]],
+        id="mulbias-float16",
+    ),
+    pytest.param(xsinx, "float16", [[6.103515625e-05]], id="xsinx-float16"),
+    pytest.param(xsinx, "float32", [[1.1754943508222875e-38]], id="xsinx-float32"),
+]
+
+
+def reference_of(func):
+    return np.multiply if func is mul else (lambda x: x * np.sin(x))
+
+
+@pytest.mark.parametrize(("func", "dtype", "values"), SUBNORMAL_CASES)
+def test_correct_ops_with_subnormal_results_pass(func, dtype: str, values) -> None:
+    arrays = [np.asarray(v, dtype=dtype) for v in values]
+    r = check_forward(func, arrays, reference_of(func), raise_on_failure=False)
+    assert r.passed, r.render()
+    if dtype == "float32":
+        strict = gradkit.get_device("strict")
+        r = check_forward(func, [strict.send(a) for a in arrays], reference_of(func))
+        assert r.passed and r.device == "strict"
+
+
+@pytest.mark.parametrize(
+    ("dtype", "low", "high", "factor"),
+    [
+        # float32 subnormals are multiples of 1.4e-45: a 1% error at 1e-39 is ~7000 of them
+        ("float32", 1e-39, 5e-39, 1.01),
+        ("float16", 2e-5, 6e-5, 1.05),  # float16: multiples of 6e-8, a 5% error is ~17 of them
+    ],
+)
+def test_a_small_factor_in_the_subnormal_range_still_fails(dtype, low, high, factor) -> None:
+    x = np.linspace(low, high, 8).astype(dtype)
+    assert (np.abs(x) < np.finfo(dtype).tiny).all() and (x > 0).all()  # all subnormal
+    assert check_forward(lambda v: v * 1.0, [x], lambda a: a).passed
+
+    def off(v):
+        return gradkit.Variable((v.array.astype(np.float64) * factor).astype(dtype))
+
+    r = check_forward(off, [x], lambda a: a, raise_on_failure=False)
+    assert r.status == "failed" and r.subcheck == "forward", r.render()
+    assert r.inputs[0].worst and r.inputs[0].max_rel_err == pytest.approx(factor - 1, rel=0.2)
+
+
+def test_the_subnormal_floor_is_rtol_times_the_smallest_normal_number() -> None:
+    policy = DEFAULT_TOLERANCES["float32"]
+    floor = policy.rtol * np.finfo(np.float32).tiny  # 1.18e-42: 840 float32 subnormal steps
+    r = np.array([1e-40])
+    for delta, bad in [(0.9 * floor, 0), (1.1 * floor, 1), (-1.1 * floor, 1)]:
+        actual = (r + delta).astype(np.float32)
+        assert compare_values(actual, r, policy, 0, "y").n_bad == bad, delta
+    # the float64 comparison keeps float64's own floor (2.2e-308): no loosening there
+    assert compare_values(r + 1.1 * floor, r, DEFAULT_TOLERANCES["float64"], 0, "y").n_bad == 1
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_normal_values_keep_the_plain_relative_tolerance(dtype: str) -> None:
+    # The smallest normal values, and ordinary ones: 1.5 x rtol off fails, 0.5 x rtol passes.
+    policy = DEFAULT_TOLERANCES[dtype]
+    tiny = float(np.finfo(dtype).tiny)
+    for values in ([tiny * 1.5, tiny * 2, tiny * 3], [0.5, -1.0, 3.0]):
+        x = np.array(values, dtype=dtype)
+        r = x.astype(np.float64)
+        for k, bad in [(0.5, 0), (2.5, 3)]:
+            got = (r * (1 + k * (policy.rtol + policy.atol))).astype(dtype)
+            assert compare_values(got, r, policy, 0, "y").n_bad == bad, (values, k)
+
+
+def test_ordinary_wrong_forwards_still_fail_with_subnormal_elements_around() -> None:
+    x = np.array([1e-40, 0.0, 2.5, -1.0], dtype=np.float32)
+    r = check_forward(lambda v: v * 1.001, [x], lambda a: a, raise_on_failure=False)
+    assert r.status == "failed" and "2 of 4 elements" in r.message
+    assert [w.index for w in r.inputs[0].worst] == [(2,), (3,)]
+
+
+WIDTH = {"float16": 16, "float32": 32}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["float16", "float32"]), st.data())
+def test_property_a_correct_product_never_fails(dtype: str, data) -> None:
+    # x anywhere in the dtype's finite range, subnormals, zeros and the extremes included;
+    # |y| <= 1, so the product never overflows: each output element is one correctly rounded
+    # product, normal, subnormal or zero, and the float64 reference is exact.
+    width = WIDTH[dtype]
+    shape = data.draw(hnp.array_shapes(min_dims=0, max_dims=2, max_side=4))
+    anywhere = st.floats(width=width, allow_nan=False, allow_infinity=False)
+    x = data.draw(hnp.arrays(dtype, shape, elements=anywhere))
+    y = data.draw(hnp.arrays(dtype, shape, elements=st.floats(-1.0, 1.0, width=width)))
+    r = check_forward(mul, [x, y], np.multiply, raise_on_failure=False)
+    assert r.passed, r.render()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["float16", "float32"]), st.data())
+def test_property_a_result_one_step_from_the_exact_value_passes(dtype: str, data) -> None:
+    # Whatever the magnitude of the exact value, normal or subnormal in the dtype (or below
+    # its smallest subnormal): its rounding to the dtype, moved by one representable step,
+    # is accepted.
+    info = np.finfo(dtype)
+    exponent = data.draw(st.integers(info.minexp - info.nmant - 2, info.maxexp - 2))
+    mantissa = data.draw(st.floats(-2.0, 2.0, exclude_min=True, exclude_max=True))
+    step = data.draw(st.sampled_from([-1.0, 0.0, 1.0]))
+    exact = np.array([np.ldexp(mantissa, exponent)])
+    got = exact.astype(dtype)
+    if step:
+        got = np.nextafter(got, np.array(step * np.inf, dtype=dtype))
+    assert compare_values(got, exact, DEFAULT_TOLERANCES[dtype], 0, "y").n_bad == 0

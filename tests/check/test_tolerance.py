@@ -5,6 +5,8 @@ from __future__ import annotations
 import array_api_strict as xps
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gradkit.check import (
     DEFAULT_EPS,
@@ -14,6 +16,7 @@ from gradkit.check import (
     eps_for,
     tolerance_for,
 )
+from gradkit.check.tolerance import smallest_normal
 
 
 def test_defaults_loosen_as_precision_drops() -> None:
@@ -79,3 +82,38 @@ def test_replace_and_loosest() -> None:
 
 def test_eps_for_float64() -> None:
     assert eps_for(np.float64) == DEFAULT_EPS["float64"]
+
+
+def test_smallest_normal_of_each_dtype() -> None:
+    for name in ("float16", "float32", "float64"):
+        assert smallest_normal(name) == float(np.finfo(name).tiny)
+    assert smallest_normal(xps.float32) == float(np.finfo(np.float32).tiny)
+    assert smallest_normal("int64") == 0.0 and smallest_normal(np.bool_) == 0.0
+
+
+def test_allowed_is_the_plain_rule_for_normal_values_and_floored_below() -> None:
+    p = TolerancePolicy(atol=1e-5, rtol=1e-4)
+    tiny = float(np.finfo(np.float32).tiny)
+    r = np.array([-2.0, tiny, 3 * tiny, tiny / 2, 1e-45, 0.0])
+    plain = p.atol * 0.5 + p.rtol * np.abs(r)
+    assert p.allowed(r, 0.5).tolist() == plain.tolist()  # no dtype: no floor
+    assert p.allowed(r, 0.5, "float64").tolist() == plain.tolist()  # float64 is normal here
+    floored = p.allowed(r, 0.5, np.float32)
+    assert floored[:3].tolist() == plain[:3].tolist()  # normal float32 values: unchanged
+    assert floored[3:].tolist() == [p.atol * 0.5 + p.rtol * tiny] * 3  # subnormal or zero
+    assert p.allowed(r, 0.5, "int64").tolist() == plain.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["float16", "float32", "float64"]),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.floats(0.0, 1e6),
+)
+def test_property_allowed_never_loosens_normal_values(dtype: str, value: float, scale) -> None:
+    p = DEFAULT_TOLERANCES[dtype]
+    plain = p.atol * scale + p.rtol * abs(value)
+    allowed = float(p.allowed(np.array(value), scale, dtype))
+    assert allowed >= plain
+    if abs(value) >= float(np.finfo(dtype).tiny):
+        assert allowed == plain
