@@ -11,6 +11,16 @@ The layout, line by line::
 
 Inputs without errors are listed on one line; at most :data:`MAX_WORST_SHOWN` elements are
 shown per input.
+
+A forward check compares outputs, not gradients: its lines name the output and show the
+op's value against the reference's::
+
+    FAILED forward of mul (float32, cpu) [forward]: <one-line message>
+      output 0 shape () float32: max abs err 7.0e-06, max rel err 1.0e+00
+        at (): got 0, reference 7e-06 (abs err 7.0e-06, rel err 1.0e+00)
+
+and a device check shows the value on the tested device against the first device's
+(``at (1,): got 2.001, cpu 2``) under the name of the output or gradient compared.
 """
 
 from __future__ import annotations
@@ -45,15 +55,31 @@ def _header(r: CheckResult) -> str:
     return f"{head}: {text}" if text else head
 
 
-def _input_lines(report: InputReport) -> list[str]:
-    label = f"input {report.index}" + (f" {report.name!r}" if report.name else "")
+def _value_labels(r: CheckResult) -> tuple[bool, str, str]:
+    """How the report of ``r`` labels an array and its two values: gradients are ``input i
+    'name'``, analytic against numeric; the checks of values (forward, device agreement) name
+    the array by its report name (``output 0``) and show the value got against the
+    reference's (the first device's, for device agreement)."""
+    if r.check == "forward":
+        return True, "got", "reference"
+    if r.check == "device":
+        return True, "got", (r.device or "").split(",")[0] or "reference"
+    return False, "analytic", "numeric"
+
+
+def _input_lines(report: InputReport, r: CheckResult) -> list[str]:
+    by_name, got, reference = _value_labels(r)
+    if by_name and report.name:
+        label = report.name
+    else:
+        label = f"input {report.index}" + (f" {report.name!r}" if report.name else "")
     line = f"  {label} shape {report.shape} {report.dtype}"
     if report.max_abs_err is not None:
         line += f": max abs err {_e(report.max_abs_err)}, max rel err {_e(report.max_rel_err)}"
     lines = [line]
     for w in report.worst[:MAX_WORST_SHOWN]:
         lines.append(
-            f"    at {w.index}: analytic {_g(w.analytic)}, numeric {_g(w.numeric)} "
+            f"    at {w.index}: {got} {_g(w.analytic)}, {reference} {_g(w.numeric)} "
             f"(abs err {_e(w.abs_err)}, rel err {_e(w.rel_err)})"
         )
     if len(report.worst) > MAX_WORST_SHOWN:
@@ -89,7 +115,7 @@ def render_text(r: CheckResult) -> str:
         # Inputs with localized errors first: that is where a reader looks.
         reports = sorted(r.inputs, key=lambda rep: (not rep.worst, rep.index))
         for rep in reports:
-            lines.extend(_input_lines(rep))
+            lines.extend(_input_lines(rep, r))
     if r.diagnosis:
         lines.append(f"  diagnosis: {r.diagnosis}")
     lines.append(_settings(r))

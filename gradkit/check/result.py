@@ -77,6 +77,10 @@ class WorstElement:
 
     ``index`` is the element's index in its input; ``numeric`` is the reference value (the
     float64 numerical derivative, or the reference gradient for device/dtype comparisons).
+    In a forward check (``check == "forward"``) the element is one of an output: ``analytic``
+    is the value the op gave and ``numeric`` the reference's; in a device check, the value on
+    the tested device and on the first one. The text report labels them so ("got ...,
+    reference ..."); the JSON keeps these two keys for every check.
     """
 
     index: tuple[int, ...]
@@ -98,7 +102,8 @@ class WorstElement:
 
 @dataclass
 class InputReport:
-    """What the check found for one input (or parameter).
+    """What the check found for one input (or parameter), or for one output in a forward or
+    device check (``name`` then says which: ``"output 0"``, ``"grad of input 1 on strict"``).
 
     ``max_abs_err`` and ``max_rel_err`` are ``None`` where no element-wise comparison was made
     (large inputs whose directional checks passed). ``worst`` lists the worst elements first.
@@ -144,7 +149,8 @@ class CheckResult:
             derivatives were computed too (small inputs, or to localize a failure).
         n_evals: number of evaluations of the function (forward passes).
         time_s: wall time of the check.
-        inputs: one :class:`InputReport` per input and parameter.
+        inputs: one :class:`InputReport` per input and parameter (per output, and per
+            gradient for device agreement, in the checks of values).
         discarded_samples: sample points discarded as non-differentiable before this one.
         reason: why a check was skipped.
         repro: a one-line command that reproduces the check.
