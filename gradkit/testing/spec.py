@@ -36,9 +36,12 @@ ValueError: OpSpec 'tanh', field 'checks': 'forward' compares with a reference, 
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import math
 import re
+import sys
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -56,7 +59,16 @@ from gradkit.testing.options import (
 )
 from gradkit.testing.shapes import Shape, ShapeCase
 
-__all__ = ["Input", "Skip", "XFail", "OpSpec", "Unchecked", "op_spec", "specs_of"]
+__all__ = [
+    "Input",
+    "Skip",
+    "XFail",
+    "OpSpec",
+    "Unchecked",
+    "op_spec",
+    "specs_of",
+    "spec_module",
+]
 
 _T = TypeVar("_T")
 _NAME_RE = re.compile(r"[A-Za-z0-9_.]+")
@@ -587,6 +599,40 @@ def specs_of(obj: Any) -> tuple[OpSpec, ...] | Unchecked | None:
     return None
 
 
+# The module whose code attached each op's spec with op_spec: importing it attaches the spec.
+# For an op re-exported from elsewhere (the engine's arithmetic, specified in gradkit_ops),
+# that is the module to name in reproduce commands, not the op's own module.
+_SPEC_MODULES: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+
+def spec_module(obj: Any) -> str | None:
+    """The name of the module whose code attached ``obj``'s own spec with :func:`op_spec`
+    (importing that module attaches it), or ``None`` when unknown (a spec assigned as an
+    attribute, or inherited from a base class).
+
+    >>> from gradkit.testing import op_spec
+    >>> @op_spec(name="triple")
+    ... def triple(x):
+    ...     return x * 3.0
+    >>> spec_module(triple) == __name__
+    True
+    """
+    try:
+        return _SPEC_MODULES.get(obj)
+    except TypeError:  # an object that cannot be weakly referenced
+        return None
+
+
+def _record_spec_module(op: Any, depth: int) -> None:
+    try:
+        caller = sys._getframe(depth + 1).f_globals.get("__name__")
+    except (AttributeError, ValueError):  # no frame introspection on this interpreter
+        return
+    if isinstance(caller, str):
+        with contextlib.suppress(TypeError):  # an object that cannot be weakly referenced
+            _SPEC_MODULES[op] = caller
+
+
 def op_spec(spec: OpSpec | None = None, /, **fields: Any) -> Callable[[_T], _T]:
     """Attach an :class:`OpSpec` to an op (a Function or FunctionNode class, or a function
     over Variables) as its ``spec`` attribute; the op is returned unchanged.
@@ -622,6 +668,7 @@ def op_spec(spec: OpSpec | None = None, /, **fields: Any) -> Callable[[_T], _T]:
                     f"got names {names}"
                 )
         op.spec = specs[0] if len(specs) == 1 else specs  # type: ignore[attr-defined]
+        _record_spec_module(op, 1)
         return op
 
     return attach

@@ -4,11 +4,12 @@ throwaway package written to tmp_path."""
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 
 from gradkit.testing import DiscoveryError, discover, resolve
-from gradkit.testing.discovery import probe
+from gradkit.testing.discovery import forward_arity, probe
 
 UNARY = """
 import numpy as np
@@ -172,7 +173,7 @@ def test_needs_spec_says_why_and_shows_a_spec(toyops: str) -> None:
     by_path = {n.path: n.message for n in discover(toyops).needs_spec}
     scaled = by_path["toyops.binary.Scaled"]
     assert "needs a spec: its constructor needs arguments (factor)" in scaled
-    assert "Scaled.spec = OpSpec(" in scaled and "kwargs=" in scaled
+    assert "Scaled.spec = OpSpec(" in scaled and 'kwargs={"factor": ...}' in scaled
     broken = by_path["toyops.binary.Broken"]
     assert "forward failed on every probed input" in broken
     assert "RuntimeError: needs a weight matrix" in broken
@@ -233,7 +234,15 @@ def test_inherited_spec_names_the_subclass(toyops: str) -> None:
         ("toyops.unary.Tahn", "Did you mean 'Tanh'"),
         ("toyops.unary.CONSTANT", "is a int, not a Function or FunctionNode class"),
         ("toyops.needs_dep", "needs the module 'not_installed_dependency', which is not"),
-        ("toyops.raises", "ZeroDivisionError"),
+        ("toyops.raises", "ZeroDivisionError: division by zero (at "),
+        # The user's file and line, not "<frozen importlib._bootstrap>".
+        ("toyops.syntax", "SyntaxError: invalid syntax (at "),
+        ("toyopz.Tanh", "no module named 'toyopz' (looking for 'toyopz.Tanh')"),
+        ("toyops.unary.py", "looks like a file name, but a TARGET is a module name: toyops.unary "),
+        ("toyops/unary.py:Tanh", "a TARGET is a module name: toyops.unary:Tanh "),
+        # np is numpy, imported by the module: not an op, and never walked as a package.
+        ("toyops.unary.np", "'np' in toyops.unary is the module 'numpy', which toyops.unary "),
+        ("toyops.plain.helper", "is a function without a spec: only Function and FunctionNode"),
     ],
 )
 def test_resolution_errors_are_clear(make_package, target: str, message: str) -> None:
@@ -243,11 +252,133 @@ def test_resolution_errors_are_clear(make_package, target: str, message: str) ->
             **FILES,
             "needs_dep.py": "import not_installed_dependency\n",
             "raises.py": "1 / 0\n",
+            "syntax.py": "X = 1\ndef f(:\n    pass\n",
+            "plain.py": "def helper(x):\n    return x\n",
         },
     )
     with pytest.raises(DiscoveryError) as info:
         resolve(target)
     assert message in str(info.value)
+    assert "<frozen" not in str(info.value)
+    if target == "toyops.syntax":
+        assert str(info.value).endswith(f"{os.sep}syntax.py:2). Fix the module, then run again.")
+
+
+def test_a_missing_module_is_named_for_the_plugin(toyops: str) -> None:
+    with pytest.raises(DiscoveryError) as info:
+        resolve("toyopz.unary.Tanh")
+    assert (info.value.target, info.value.missing) == ("toyopz.unary.Tanh", "toyopz")
+    with pytest.raises(DiscoveryError) as info:
+        resolve("toyops.needs_dep_missing_too")
+    assert info.value.missing is None  # toyops is there: not a sys.path problem
+
+
+ENGINE = {
+    "__init__.py": "",
+    "core.py": "def double(x):\n    return x * 2.0\n\n\ndef triple(x):\n    return x * 3.0\n",
+}
+
+LIBRARY = {
+    "__init__.py": "from lib.math import double\nfrom lib.more import triple\n",
+    # The spec attached with op_spec where the op is re-exported...
+    "math.py": """
+        from engine.core import double
+        from gradkit.testing import op_spec
+
+        __all__ = ["double"]
+
+        op_spec(dtypes="float64", devices="cpu")(double)
+    """,
+    # ... or assigned as an attribute.
+    "more.py": """
+        from engine.core import triple
+        from gradkit.testing import OpSpec
+
+        __all__ = ["triple"]
+
+        triple.spec = OpSpec(dtypes="float64", devices="cpu")
+    """,
+}
+
+
+def test_a_reexported_op_is_named_where_its_spec_is_attached(make_package) -> None:
+    """Importing engine.core.double does not attach its spec: listings and reproduce commands
+    must name the library's module, which does."""
+    make_package("engine", ENGINE)
+    make_package("lib", LIBRARY)
+    paths = {t.name: t.path for t in discover("lib").targets}
+    assert paths == {"double": "lib.math.double", "triple": "lib.more.triple"}
+    (target,) = discover("lib.double").targets
+    assert target.path == "lib.math.double"
+    (target,) = discover("lib:triple").targets
+    assert target.path == "lib:triple"  # as typed: it resolves
+    from engine.core import double
+
+    (target,) = discover(double).targets
+    assert target.path == "lib.math.double"
+
+
+def test_needs_spec_template_reflects_arity_and_constructor(make_package) -> None:
+    make_package(
+        "argops",
+        {
+            "__init__.py": "",
+            "ops.py": """
+                import gradkit
+
+
+                class Scale(gradkit.FunctionNode):
+                    def __init__(self, k, axis=-1):
+                        self.k, self.axis = k, axis
+
+                    def forward(self, inputs):
+                        return (inputs[0] * self.k,)
+
+
+                class Affine(gradkit.FunctionNode):
+                    def forward(self, inputs):
+                        x, W = inputs
+                        raise ValueError("needs W of shape (in, out)")
+            """,
+        },
+    )
+    by_path = {n.path: n.message for n in discover("argops").needs_spec}
+    scale = by_path["argops.ops.Scale"]
+    assert "        inputs=[Input(domain=(-1.0, 1.0))],\n" in scale
+    assert '        kwargs={"k": ..., "axis": -1},  # the constructor\'s arguments' in scale
+    affine = by_path["argops.ops.Affine"]
+    assert "        inputs=[Input(domain=(-1.0, 1.0)), Input(domain=(-1.0, 1.0))],\n" in affine
+    assert "kwargs" not in affine
+
+
+ARITIES = {
+    "x, W, b = inputs": 3,
+    "(x,) = inputs": 1,
+    "[x, W] = inputs": 2,
+    "y = inputs[0] * inputs[1]": 2,
+    "y = inputs[2]": 3,
+    "x, *rest = inputs": None,  # a variable number
+    "y = inputs[0] * len(inputs)": None,  # inputs used otherwise too
+    "y = inputs[-1]": None,
+    "y = 0": None,
+}
+
+
+@pytest.mark.parametrize(("line", "arity"), ARITIES.items())
+def test_forward_arity_reads_the_source(tmp_path, monkeypatch, line: str, arity) -> None:
+    source = (
+        "import gradkit\n\n\nclass Op(gradkit.FunctionNode):\n"
+        f"    def forward(self, inputs):\n        {line}\n        return (y,)\n"
+    )
+    (tmp_path / "arity_op.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+
+    module = importlib.import_module("arity_op")
+    try:
+        assert forward_arity(module.Op) == arity
+    finally:
+        del sys.modules["arity_op"]
 
 
 def test_a_submodule_that_fails_to_import_stops_a_package_walk(make_package) -> None:
