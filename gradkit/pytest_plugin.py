@@ -116,6 +116,15 @@ class _State:
             except ValueError as error:
                 raise pytest.UsageError(f"{option.pytest_flag}: {error}") from None
         self.require_gpu = bool(self.values.get("require_gpu"))
+        if self.values.get("devices"):
+            # As on the command line, a device asked for must be there: a CI job that asks
+            # for the GPU must not pass by skipping every case (usage error, exit status 4).
+            from gradkit.testing.runner import require_devices
+
+            try:
+                require_devices(self.values["devices"], "--gradkit-devices")
+            except ValueError as error:
+                raise pytest.UsageError(str(error)) from None
         self._selection: Selection | None = None
         self._discoveries: dict[tuple[Any, ...], Discovery] = {}
         self._locations: dict[int, tuple[str, int] | None] = {}
@@ -149,12 +158,19 @@ class _State:
         return cases
 
     def discover(self, targets: tuple[Any, ...]) -> Discovery:
-        """:func:`gradkit.testing.discover` of ``targets``, once per session."""
+        """:func:`gradkit.testing.discover` of ``targets``, once per session. A TARGET whose
+        module is not on ``sys.path`` raises ``ValueError`` saying how to put it there."""
         found = self._discoveries.get(targets)
         if found is None:
-            from gradkit.testing import discover
+            from gradkit.testing import DiscoveryError, discover
 
-            found = self._discoveries[targets] = discover(*targets)
+            try:
+                found = self._discoveries[targets] = discover(*targets)
+            except DiscoveryError as error:
+                if error.missing is None or "." in error.missing:
+                    raise
+                message = not_on_sys_path(self.config, error.missing, error.target)
+                raise ValueError(message) from None
         return found
 
     def location(self, target: Target) -> tuple[str, int] | None:
@@ -166,6 +182,40 @@ class _State:
 
 
 _STATE = pytest.StashKey[_State]()
+
+
+def not_on_sys_path(config: pytest.Config, module: str, target: str | None = None) -> str:
+    """The message for a TARGET whose top-level ``module`` Python cannot find under pytest.
+
+    Plain ``pytest`` does not put the current directory on ``sys.path`` (``python -m pytest``
+    does, and so does ``gradkit check``), so a project's own modules are found only through
+    the ``pythonpath`` ini option or an installed package. When the module's file is in the
+    invocation directory, the rootdir or its ``src/``, the message says where, and which
+    ``pythonpath`` entry to add.
+    """
+    from gradkit.testing.discovery import did_you_mean
+
+    looking = f" (looking for {target!r})" if target and target != module else ""
+    root = config.rootpath
+    for directory in (config.invocation_params.dir, root, root / "src"):
+        for name in (f"{module}.py", f"{module}/"):
+            if (directory / name).exists():
+                entry = os.path.relpath(directory, root).replace(os.sep, "/")
+                return (
+                    f"no module named {module!r} on sys.path{looking}: {name} is in "
+                    f"{directory}, but that directory is not on sys.path, and plain pytest does "
+                    "not add the current directory as python -m pytest does. Add "
+                    f'pythonpath = ["{entry}"] to [tool.pytest.ini_options] in pyproject.toml '
+                    f"(pythonpath = {entry} under [pytest] in pytest.ini), run python -m "
+                    "pytest, or install the package (pip install -e .)."
+                )
+    return (
+        f"no module named {module!r} on sys.path{looking}.{did_you_mean(module)} Under pytest "
+        "a TARGET must be importable from sys.path: for a module of your project, add its "
+        'directory to pythonpath (pythonpath = ["."] under [tool.pytest.ini_options] in '
+        "pyproject.toml, relative to the rootdir), run python -m pytest from that directory, "
+        "or install the package (pip install -e .)."
+    )
 
 
 def _state(config: pytest.Config) -> _State:

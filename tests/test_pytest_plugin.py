@@ -6,6 +6,7 @@ pytest on them and matches the output with ``fnmatch_lines``.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -154,6 +155,27 @@ def test_a_typo_in_an_option_is_a_usage_error(ops: pytest.Pytester) -> None:
     result.stderr.fnmatch_lines(["*--gradkit-dtypes: unknown dtype 'flaot32'; the dtypes are*"])
 
 
+@no_gpu
+def test_an_unavailable_device_asked_for_is_a_usage_error(ops: pytest.Pytester) -> None:
+    """As with gradkit check --devices: asking for the GPU where there is none must not pass
+    by skipping every case."""
+    for devices in ("gpu", "cpu,gpu"):
+        result = ops.runpytest("--gradkit-devices", devices)
+        assert result.ret == pytest.ExitCode.USAGE_ERROR
+        result.stderr.fnmatch_lines(
+            [
+                f"ERROR: --gradkit-devices {devices}: device 'gpu' is not available: CuPy is not "
+                "installed or sees no CUDA device. * Leave it out of --gradkit-devices, or run "
+                "where it is available (without --gradkit-devices, cases on devices that are "
+                "missing here are reported as skipped)."
+            ]
+        )
+        assert "passed" not in result.stdout.str() and "skipped" not in result.stdout.str()
+    result = ops.runpytest("--gradkit-devices", "tpu")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --gradkit-devices: unknown device 'tpu'*"])
+
+
 # ----------------------------------------------------------------------------- a suite
 @no_gpu
 def test_a_suite_gives_one_item_per_case(ops: pytest.Pytester) -> None:
@@ -272,6 +294,71 @@ def test_a_suite_naming_an_unknown_module_is_a_collection_error(
         ["*ERROR collecting test_ops.py*", "*no module named 'myopz_not_there'*"]
     )
     assert result.ret == pytest.ExitCode.INTERRUPTED
+
+
+NOT_ON_PATH = (
+    "no module named 'myops' on sys.path{looking}: myops.py is in {where}, but that directory "
+    "is not on sys.path, and plain pytest does not add the current directory as python -m "
+    'pytest does. Add pythonpath = ["."] to [tool.pytest.ini_options] in pyproject.toml '
+    "(pythonpath = . under [pytest] in pytest.ini), run python -m pytest, or install the "
+    "package (pip install -e .)."
+)
+
+
+def test_a_project_module_off_sys_path_says_how_to_put_it_there(
+    pytester: pytest.Pytester,
+) -> None:
+    """Plain pytest (no current directory on sys.path) on a project whose ops sit next to its
+    tests/ folder: the messages name the right module and the three ways to fix it."""
+    pytester.makepyfile(myops=textwrap.dedent(OPS).replace("{bug}", ""))
+    tests = pytester.mkdir("tests")
+    (tests / "test_suite.py").write_text(textwrap.dedent(SUITE))
+    (tests / "test_mark.py").write_text(
+        textwrap.dedent(
+            """
+            import pytest
+
+            @pytest.mark.gradkit("myops.Square", devices="cpu")
+            def test_square(gradcase):
+                gradcase.assert_ok()
+            """
+        )
+    )
+    pytester.makeini("[pytest]\n")
+
+    def pytest_run(*args: str, current_directory: bool = False) -> pytest.RunResult:
+        # As the pytest script runs it: -P keeps the current directory off sys.path, and so
+        # does a PYTHONPATH without it (pytester's own run() would add it there).
+        python = [sys.executable] if current_directory else [sys.executable, "-P"]
+        command = [*python, "-m", "pytest", "-p", "no:cacheprovider", *args]
+        paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+        kept = os.pathsep.join(p for p in paths if p not in ("", "."))
+        env = {**os.environ, "PYTHONPATH": kept}
+        done = subprocess.run(
+            command, cwd=pytester.path, env=env, capture_output=True, text=True, timeout=300
+        )
+        out, err = done.stdout.splitlines(), done.stderr.splitlines()
+        return pytest.RunResult(done.returncode, out, err, 0.0)
+
+    result = pytest_run("tests/test_suite.py")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    where = pytester.path
+    result.stdout.fnmatch_lines(
+        ["tests/test_suite.py::ops: " + NOT_ON_PATH.format(looking="", where=where)]
+    )
+    assert "Did you mean" not in result.stdout.str()
+    result = pytest_run("tests/test_mark.py")
+    looking = " (looking for 'myops.Square')"
+    result.stdout.fnmatch_lines(
+        ["tests/test_mark.py::test_square: " + NOT_ON_PATH.format(looking=looking, where=where)]
+    )
+    # Each fix works: the pythonpath ini option, or python -m pytest.
+    pytester.makeini("[pytest]\npythonpath = .\n")
+    pytest_run("tests", "--gradkit-devices", "cpu").assert_outcomes(passed=5)
+    pytester.makeini("[pytest]\n")
+    pytest_run("tests", "--gradkit-devices", "cpu", current_directory=True).assert_outcomes(
+        passed=5
+    )
 
 
 def test_a_suite_of_an_op_that_needs_a_spec_says_how_to_write_one(

@@ -59,6 +59,7 @@ __all__ = [
     "repro_command",
     "resample_seed",
     "check_inputs",
+    "require_devices",
     "MAX_RESAMPLES",
 ]
 
@@ -192,6 +193,39 @@ def _device_problem(device: str, dtype: str) -> str | None:
     except TypeError as error:
         return f"device {device} does not support dtype {dtype}: {error}"
     return None
+
+
+def require_devices(devices: Iterable[str] | None, flag: str = "--devices") -> None:
+    """Raise ``ValueError`` unless every device in ``devices`` (as named on a command line,
+    with ``flag``) is available here.
+
+    A device asked for explicitly is a promise, not a wish: ``--devices gpu`` (or pytest's
+    ``--gradkit-devices gpu``) on a machine without a GPU must not turn into a run of skips
+    that passes while checking nothing. Without the option, each spec's devices are used and
+    a missing one gives visible skips. The message names the device, why it is missing and
+    what to do.
+
+    >>> require_devices(["cpu"])
+    >>> require_devices(["cpu", "tpu"], "--gradkit-devices")
+    Traceback (most recent call last):
+    ...
+    ValueError: --gradkit-devices cpu,tpu: unknown device 'tpu'... Leave it out of ...
+    """
+    if not devices:
+        return
+    devices = list(devices)
+    for name in devices:
+        try:
+            get_device(name).send(numpy.zeros(1))
+        except Exception as error:  # ImportError, CUDA errors...: one message for all
+            reason = str(error).rstrip(".")
+            if name not in reason:
+                reason = f"device {name!r}: {reason}"
+            raise ValueError(
+                f"{flag} {','.join(devices)}: {reason}. Leave it out of {flag}, or run where it "
+                f"is available (without {flag}, cases on devices that are missing here are "
+                "reported as skipped)."
+            ) from error
 
 
 def _verdict(case: Case, status: Status, message: str = "", **fields: Any) -> CheckResult:
