@@ -6,8 +6,9 @@ A thin shell over :mod:`gradkit.testing`: the options are the shared
 :func:`gradkit.testing.run_case`, so the CLI and pytest agree on case ids and verdicts.
 
 Exit status: 0 when every selected check passed, 1 when at least one failed, 2 for a usage or
-import error, an op that needs a spec, or a selection without any case. Bad input is reported
-in one paragraph on stderr, without a traceback unless ``--traceback`` is given.
+import error, an op that needs a spec, or a selection without any case; a failure takes
+precedence over an op that needs a spec (status 1, the report lists both). Bad input is
+reported in one paragraph on stderr, without a traceback unless ``--traceback`` is given.
 
 >>> main(["--version"])  # doctest: +ELLIPSIS
 gradkit 0...

@@ -28,7 +28,8 @@ OUTPUT_FORMATS: tuple[str, ...] = ("text", "json", "junit", "github")
 _DESCRIPTION = "Verify the hand-written backward passes of ops against numerical derivatives."
 _EPILOG = (
     "exit status: 0 every selected check passed; 1 at least one failed; 2 usage or import "
-    "error, an op that needs a spec, or nothing selected."
+    "error, an op that needs a spec, or nothing selected (1 wins over 2: a failure is never "
+    "reported as merely incomplete)."
 )
 _TARGETS_HELP = (
     "a module or package (all its checkable Functions and FunctionNodes), or an op as "

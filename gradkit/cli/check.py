@@ -24,7 +24,7 @@ from gradkit.cli.formats.text import render_text, section
 from gradkit.cli.plan import make_plan
 from gradkit.cli.progress import Progress
 from gradkit.cli.stdout import emit
-from gradkit.cli.summary import Summary
+from gradkit.cli.summary import Summary, quantity
 
 __all__ = ["run_check", "header"]
 
@@ -34,10 +34,12 @@ def header(command: str, n_cases: int, n_ops: int, seed: int, jobs: int) -> str:
 
     >>> header("check", 66, 1, 0, 2)
     'gradkit check: 66 cases of 1 op (seed 0, 2 worker processes)'
+    >>> header("check", 1, 1, 0, 1)
+    'gradkit check: 1 case of 1 op (seed 0, this process)'
     """
     where = "this process" if jobs <= 1 else f"{jobs} worker processes"
-    ops = f"{n_ops} op{'s' if n_ops != 1 else ''}"
-    return f"gradkit {command}: {n_cases} cases of {ops} (seed {seed}, {where})"
+    cases, ops = quantity(n_cases, "case"), quantity(n_ops, "op")
+    return f"gradkit {command}: {cases} of {ops} (seed {seed}, {where})"
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ from gradkit.cli.execution import execute
 from gradkit.cli.plan import Plan, make_plan
 from gradkit.cli.progress import Progress
 from gradkit.cli.stdout import emit
-from gradkit.cli.summary import Summary
+from gradkit.cli.summary import Summary, quantity
 
 if TYPE_CHECKING:
     from gradkit.testing import Target
@@ -69,8 +69,8 @@ def render_listing(plan: Plan) -> str:
         selected[case.target.name][case.check] += 1
     n_ops = len(discovery.targets)
     lines = [
-        f"{' '.join(plan.targets)}: {n_ops} op{'s' if n_ops != 1 else ''}, "
-        f"{len(plan.cases)} cases selected (seed {plan.seed})"
+        f"{' '.join(plan.targets)}: {quantity(n_ops, 'op')}, "
+        f"{quantity(len(plan.cases), 'case')} selected (seed {plan.seed})"
     ]
     for target in discovery.targets:
         lines += ["", *_describe(target, selected[target.name])]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gradkit.cli.errors import UsageError
+from gradkit.cli.summary import quantity
 from gradkit.testing.options import OPTIONS
 
 if TYPE_CHECKING:
@@ -74,25 +75,14 @@ def _given_filters(values: dict[str, Any]) -> str:
 
 def check_devices(devices: tuple[str, ...] | None) -> None:
     """Raise :class:`UsageError` unless every device named on the command line is available
-    here (one asked for explicitly is a promise, not a wish: see ``--devices``)."""
-    if not devices:
-        return
-    import numpy
+    here (one asked for explicitly is a promise, not a wish: see ``--devices`` and
+    :func:`gradkit.testing.runner.require_devices`, which the pytest plugin shares)."""
+    from gradkit.testing.runner import require_devices
 
-    import gradkit
-
-    for name in devices:
-        try:
-            gradkit.get_device(name).send(numpy.zeros(1))
-        except Exception as error:  # ImportError, CUDA errors...: one message for all
-            reason = str(error).rstrip(".")
-            if name not in reason:
-                reason = f"device {name!r}: {reason}"
-            raise UsageError(
-                f"--devices {','.join(devices)}: {reason}. Leave it out of --devices, or run "
-                "where it is available (without --devices, cases on unavailable devices are "
-                "reported as skipped)."
-            ) from error
+    try:
+        require_devices(devices, "--devices")
+    except ValueError as error:
+        raise UsageError(str(error)) from error
 
 
 def _make_importable(directory: str) -> None:
@@ -139,7 +129,8 @@ def make_plan(args: argparse.Namespace, *, allow_empty: bool = False) -> Plan:
     if not cases and not allow_empty:
         total = len(generate_cases(discovery.targets, Selection(seed=selection.seed)))
         raise UsageError(
-            f"no case selected: of the {total} cases of {len(discovery.targets)} ops in "
+            f"no case selected: of the {quantity(total, 'case')} of "
+            f"{quantity(len(discovery.targets), 'op')} in "
             f"{' '.join(targets)}, none matches {_given_filters(values) or 'the options'}. "
             f"'gradkit list {' '.join(targets)}' shows the ops, their dtypes, shapes, "
             "devices and checks."

@@ -4,6 +4,8 @@ Every output format (text, JSON, JUnit, GitHub) is rendered from one :class:`Sum
 
 >>> format_counts({"passed": 19, "failed": 5, "skipped": 42})
 '19 passed, 5 failed, 0 nondifferentiable, 42 skipped'
+>>> quantity(1, "case"), quantity(2, "op")
+('1 case', '2 ops')
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from gradkit.testing import CaseResult, NeedsSpec
 
-__all__ = ["Summary", "format_counts", "OUTCOME_ORDER"]
+__all__ = ["Summary", "format_counts", "quantity", "OUTCOME_ORDER"]
 
 #: The outcomes in the order summaries list them.
 OUTCOME_ORDER: tuple[str, ...] = (
@@ -32,6 +34,11 @@ OUTCOME_ORDER: tuple[str, ...] = (
 # Shown even when zero: a summary always says how many passed, failed, were skipped or hit
 # a non-differentiable point.
 _ALWAYS = ("passed", "failed", "nondifferentiable", "skipped")
+
+
+def quantity(n: int, noun: str) -> str:
+    """``n`` and ``noun``, plural unless ``n`` is 1: ``1 case``, ``66 cases``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def format_counts(counts: Mapping[str, int], *, always: Sequence[str] = _ALWAYS) -> str:
@@ -82,15 +89,34 @@ class Summary:
 
     @property
     def exit_code(self) -> int:
-        """0 when every case is ok, 1 when one is not, 2 when an op needs a spec."""
-        if self.needs_spec:
-            return 2
-        return 1 if self.failures else 0
+        """1 when a case is not ok, else 2 when an op needs a spec, else 0.
+
+        Failures come first: a run that finds a wrong gradient exits with 1 even when an op
+        also went unchecked for want of a spec (the report lists both), so the status never
+        hides a failure behind "incomplete"."""
+        if self.failures:
+            return 1
+        return 2 if self.needs_spec else 0
+
+    def verdict(self) -> str:
+        """The last line of the text report: ``OK``, ``FAILED`` or ``INCOMPLETE``, with what
+        else holds, and the exit status.
+
+        >>> Summary([], 0.0).verdict()
+        'OK (exit status 0)'
+        """
+        needs = len(self.needs_spec)
+        unchecked = f"{quantity(needs, 'op')} {'needs' if needs == 1 else 'need'} a spec"
+        if self.failures:
+            also = f", and INCOMPLETE: {unchecked}" if needs else ""
+            return f"FAILED{also} (exit status 1)"
+        if needs:
+            return f"INCOMPLETE: {unchecked} (exit status 2)"
+        return "OK (exit status 0)"
 
     def line(self) -> str:
         """One line: ``66 cases of 3 ops in 0.31 s: 19 passed, 5 failed, ...``."""
-        ops = self.ops
         return (
-            f"{len(self.results)} cases of {ops} op{'s' if ops != 1 else ''} in "
+            f"{quantity(len(self.results), 'case')} of {quantity(self.ops, 'op')} in "
             f"{self.time_s:.2f} s: {format_counts(self.counts)}"
         )

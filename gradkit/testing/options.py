@@ -143,15 +143,22 @@ def parse_shape_tokens(value: str | Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(tokens))
 
 
+def _integer(value: str, what: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{what}; got {value!r}") from None
+
+
 def _parse_seed(value: str) -> int:
-    seed = int(value)
+    seed = _integer(value, "the seed must be a non-negative integer, e.g. 0")
     if seed < 0:
         raise ValueError(f"the seed must be a non-negative integer; got {value}")
     return seed
 
 
 def _parse_count(value: str) -> int:
-    count = int(value)
+    count = _integer(value, "the number of examples must be an integer >= 0, e.g. 100")
     if count < 0:
         raise ValueError(f"the number of examples must be >= 0; got {value}")
     return count

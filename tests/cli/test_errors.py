@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -53,6 +54,33 @@ def project(tmp_path: Path, examples: Path, monkeypatch: pytest.MonkeyPatch) -> 
             class Conv(gradkit.FunctionNode):
                 def forward(self, inputs):
                     raise ValueError("Conv expects an NCHW input")
+
+                def backward(self, target_input_indexes, grad_outputs):
+                    return grad_outputs
+        """,
+        "syntax_error.py": "import numpy as np\n\ndef f(:\n    pass\n",
+        "failing_ops.py": """
+            import gradkit
+            from gradkit.testing import OpSpec
+
+
+            class Triple(gradkit.FunctionNode):
+                def forward(self, inputs):
+                    return (inputs[0] * 3,)
+
+                def backward(self, target_input_indexes, grad_outputs):
+                    return (grad_outputs[0] * 2,)  # planted bug: 2 instead of 3
+
+
+            Triple.spec = OpSpec(dtypes="float64", devices="cpu", checks="backward")
+
+
+            class Pool(gradkit.FunctionNode):
+                def __init__(self, window):
+                    self.window = window
+
+                def forward(self, inputs):
+                    return inputs
 
                 def backward(self, target_input_indexes, grad_outputs):
                     return grad_outputs
@@ -112,15 +140,47 @@ def test_traceback_shows_where(gradkit_cli: Callable[..., Run], project: Path) -
     )
 
 
+def test_a_syntax_error_points_at_the_users_file(
+    gradkit_cli: Callable[..., Run], project: Path
+) -> None:
+    run = gradkit_cli("check", "syntax_error")
+    _usage_error(
+        run,
+        "gradkit: error: module 'syntax_error' could not be imported: SyntaxError: invalid "
+        f"syntax (at {project / 'syntax_error.py'}:3). Fix the module, then run again.",
+    )
+    assert "<frozen" not in run.err
+
+
 def test_object_that_is_not_a_function(gradkit_cli: Callable[..., Run], examples: Path) -> None:
     run = gradkit_cli("check", "custom_ops.linear.linear")
     _usage_error(
         run,
-        "gradkit: error: custom_ops.linear.linear is a function, not a Function or "
-        "FunctionNode class nor an op with a spec*",
+        "gradkit: error: custom_ops.linear.linear is a function without a spec: only Function "
+        "and FunctionNode classes are checked without one. Attach a spec to it with "
+        "gradkit.testing.op_spec*",
     )
     run = gradkit_cli("check", "os")
     _usage_error(run, "gradkit: error: found no op to check in os: *")
+
+
+def test_a_file_name_or_an_imported_module_is_not_a_target(
+    gradkit_cli: Callable[..., Run], examples: Path
+) -> None:
+    run = gradkit_cli("check", "custom_ops/linear.py")
+    _usage_error(
+        run,
+        "gradkit: error: custom_ops/linear.py looks like a file name, but a TARGET is a module "
+        "name: custom_ops.linear (without the .py, *",
+    )
+    run = gradkit_cli("check", "custom_ops.linear.gradkit")
+    _usage_error(
+        run,
+        "gradkit: error: custom_ops.linear.gradkit: 'gradkit' in custom_ops.linear is the "
+        "module 'gradkit', which custom_ops.linear imports: it is neither one of its ops nor a "
+        "submodule. Name custom_ops.linear to check all its ops, or one of them, such as "
+        "custom_ops.linear.LinearFunction.",
+    )
 
 
 def test_function_whose_forward_always_raises_needs_a_spec(
@@ -147,6 +207,10 @@ def test_invalid_names_in_filters(gradkit_cli: Callable[..., Run], examples: Pat
         ("--shapes", "3y4"): "*argument --shapes: invalid shape '3y4'*",
         ("--jobs", "0"): "*argument -j/--jobs: expected a number of worker processes >= 1*",
         ("--seed", "-1"): "*argument --seed: the seed must be a non-negative integer*",
+        ("--seed", "abc"): "*argument --seed: the seed must be a non-negative integer, e.g. 0; "
+        "got 'abc'. Run 'gradkit check --help' for usage.",
+        ("--hypothesis", "x"): "*argument --hypothesis: the number of examples must be an "
+        "integer >= 0*",
         ("-k", "tanh and"): "invalid -k expression 'tanh and': expected a word*",
     }
     for args, pattern in cases.items():
@@ -215,13 +279,39 @@ def test_an_op_that_needs_a_spec_beside_checked_ones(
         "*= ops that need a spec =*",
         "mixed_ops.Pool needs a spec: its constructor needs arguments (window). Attach one *",
         "*= summary =*",
-        "* cases of 1 op in * s: * passed, 0 failed, 0 nondifferentiable, 0 skipped",
+        "2 cases of 1 op in * s: 2 passed, 0 failed, 0 nondifferentiable, 0 skipped",
         "needing a spec (1, not checked):",
         "  mixed_ops.Pool",
-        "INCOMPLETE: an op needs a spec (exit status 2)",
+        "INCOMPLETE: 1 op needs a spec (exit status 2)",
     )
     listing = gradkit_cli("list", "mixed_ops")
     assert listing.code == 2
     listing.out_lines(
         "double  mixed_ops.Double", "needing a spec (1):", "mixed_ops.Pool needs a spec*"
     )
+
+
+def test_failures_take_precedence_over_an_op_that_needs_a_spec(
+    gradkit_cli: Callable[..., Run], project: Path
+) -> None:
+    """Exit status 1, not 2: "incomplete" must not hide a wrong gradient; the report still
+    says which op went unchecked, with a spec to start from."""
+    run = gradkit_cli("check", "failing_ops")
+    assert run.code == 1
+    run.out_lines(
+        "___ triple-float64-3x4-cpu-backward ___",
+        "*= ops that need a spec =*",
+        "failing_ops.Pool needs a spec: its constructor needs arguments (window). Attach one *",
+        '        kwargs={"window": ...},  # the constructor*',
+        "*= summary =*",
+        "1 case of 1 op in * s: 0 passed, 1 failed, 0 nondifferentiable, 0 skipped",
+        "failing:",
+        "  triple-float64-3x4-cpu-backward  *",
+        "needing a spec (1, not checked):",
+        "  failing_ops.Pool",
+        "FAILED, and INCOMPLETE: 1 op needs a spec (exit status 1)",
+    )
+    run.err_lines("gradkit check: 1 case of 1 op (seed 0, this process)")
+    document = json.loads(gradkit_cli("check", "failing_ops", "--output-format", "json").out)
+    assert document["summary"]["exit_code"] == 1
+    assert [n["path"] for n in document["needs_spec"]] == ["failing_ops.Pool"]

@@ -92,9 +92,7 @@ def _summary(summary: Summary, verbose: bool) -> list[str]:
     if summary.needs_spec:
         lines.append(f"needing a spec ({len(summary.needs_spec)}, not checked):")
         lines += [f"  {n.path}" for n in summary.needs_spec]
-    code = summary.exit_code
-    verdict = {0: "OK", 1: "FAILED", 2: "INCOMPLETE: an op needs a spec"}[code]
-    lines.append(f"{verdict} (exit status {code})")
+    lines.append(summary.verdict())
     return lines
 
 
