@@ -27,7 +27,10 @@ the inputs), never as a failure.
 
 from __future__ import annotations
 
+import linecache
 import math
+import os
+import sysconfig
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -38,10 +41,10 @@ import numpy
 from gradkit.backend import to_numpy
 from gradkit.backprop import grad as engine_grad
 from gradkit.check import invariants
-from gradkit.check.diagnosis import SlotEvidence, diagnose
+from gradkit.check.diagnosis import SlotEvidence, diagnose, factor_candidate
 from gradkit.check.directional import Judgement, judge
 from gradkit.check.localize import JACOBIAN_MAX_ELEMENTS, ElementCheck, bisect, check_elements
-from gradkit.check.numerical import Probe, step_scale
+from gradkit.check.numerical import NOISE_ULPS, Probe, step_scale, unit_roundoff
 from gradkit.check.result import (
     CheckResult,
     GradientCheckError,
@@ -63,12 +66,21 @@ from gradkit.exceptions import BackwardResultError, DoubleBackpropError
 from gradkit.parameter import Parameter
 from gradkit.variable import Variable, is_float_dtype
 
-__all__ = ["check_backward", "BackwardCheckOptions", "run_check", "SMALL_INPUT_ELEMENTS"]
+__all__ = [
+    "check_backward",
+    "BackwardCheckOptions",
+    "run_check",
+    "user_location",
+    "UserFrame",
+    "SMALL_INPUT_ELEMENTS",
+]
 
 #: Inputs with at most this many elements in total get tier 2 under ``jacobian="auto"``.
 SMALL_INPUT_ELEMENTS = 16
 #: Worst elements kept per input in a result.
 WORST_KEPT = 5
+#: Random elements checked one by one to confirm a scale factor seen along directions.
+SAMPLED_ELEMENTS = 4
 _JACOBIAN_MODES = ("auto", "always", "never")
 
 
@@ -125,6 +137,105 @@ class _StopCheck(Exception):  # noqa: N818 (control flow, not an error)
 
     def __init__(self, result: CheckResult) -> None:
         self.result = result
+
+
+@dataclass(frozen=True)
+class UserFrame:
+    """Where in the user's code an exception was raised: file, line, function, source line."""
+
+    filename: str
+    lineno: int
+    name: str
+    line: str
+
+    def __str__(self) -> str:
+        return f"{self.filename}:{self.lineno} in {self.name}"
+
+
+_GRADKIT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_LIBRARY_DIRS = tuple(
+    sorted(
+        {
+            os.path.abspath(path) + os.sep
+            for key in ("stdlib", "platstdlib", "purelib", "platlib")
+            if (path := sysconfig.get_paths().get(key))
+        }
+    )
+)
+
+
+def _is_gradkit(filename: str) -> bool:
+    return os.path.abspath(filename).startswith(_GRADKIT_DIR)
+
+
+def _is_library(filename: str) -> bool:
+    """Whether ``filename`` belongs to Python or an installed package (NumPy, CuPy...)."""
+    if filename.startswith("<"):  # <frozen importlib...> is Python's; <doctest ...>, <stdin>,
+        return filename.startswith("<frozen")  # <string> and notebook cells are the user's
+    path = os.path.abspath(filename)
+    parts = path.split(os.sep)
+    if "site-packages" in parts or "dist-packages" in parts:
+        return True
+    return path.startswith(_LIBRARY_DIRS)
+
+
+#: Installed packages that are array libraries, never an op's own code.
+_ARRAY_LIBRARIES = frozenset(
+    {"numpy", "cupy", "cupyx", "cupy_backends", "array_api_strict", "scipy", "numba"}
+)
+
+
+def _is_op_code(filename: str) -> bool:
+    """Whether ``filename`` may hold an op's code: not Python's, not an array library's."""
+    if filename.startswith("<"):
+        return not filename.startswith("<frozen")
+    parts = os.path.abspath(filename).split(os.sep)
+    for marker in ("site-packages", "dist-packages"):
+        if marker in parts:
+            at = parts.index(marker)
+            return at + 1 < len(parts) and parts[at + 1] not in _ARRAY_LIBRARIES
+    return not os.path.abspath(filename).startswith(_LIBRARY_DIRS)
+
+
+def user_location(exc: BaseException) -> UserFrame | None:
+    """The innermost frame of ``exc``'s traceback in the user's code.
+
+    Frames of gradkit itself, of the standard library and of installed packages (NumPy,
+    CuPy...) are skipped. When none is left (an op of an installed package, or a gradkit op
+    checked directly), the frame gradkit called last is taken (the op's ``forward`` or
+    ``backward``), else the innermost frame outside the standard library, else the innermost
+    one; ``None`` for an exception without a traceback.
+
+    >>> def f():
+    ...     raise ValueError("here")
+    >>> try:
+    ...     f()
+    ... except ValueError as exc:
+    ...     print(user_location(exc).name, user_location(exc).line)
+    f raise ValueError("here")
+    """
+    frames = []
+    tb = exc.__traceback__
+    while tb is not None:
+        frames.append((tb.tb_frame.f_code, tb.tb_lineno))
+        tb = tb.tb_next
+    if not frames:
+        return None
+    files = [code.co_filename for code, _ in frames]
+    own = [_is_gradkit(f) for f in files]
+    library = [_is_library(f) for f in files]
+    pick = next((i for i in reversed(range(len(frames))) if not own[i] and not library[i]), None)
+    if pick is None and any(own):
+        last = max(i for i in range(len(frames)) if own[i])
+        pick = next((i for i in range(last + 1, len(frames)) if _is_op_code(files[i])), None)
+    if pick is None:
+        pick = next(
+            (i for i in reversed(range(len(frames))) if own[i] or not library[i]), len(frames) - 1
+        )
+    code, lineno = frames[pick]
+    name = getattr(code, "co_qualname", code.co_name).split("<locals>.")[-1]
+    line = linecache.getline(code.co_filename, lineno).strip()
+    return UserFrame(code.co_filename, lineno, name, line)
 
 
 def _host64(a: Any) -> numpy.ndarray:
@@ -199,6 +310,10 @@ class _Run:
         self.rtol = options.policy(first).rtol if self.dtype else None
         self.compared: dict[int, _Compared] = {}
         self.probe: Probe | None = None
+        #: The dtype the values in ``compared`` were computed in, when it is not the slot's.
+        self.compared_dtype: str | None = None
+        #: The user's exception behind an ``error`` verdict (chained by :func:`run_check`).
+        self.exception: BaseException | None = None
 
     # ------------------------------------------------------------------ results
     def result(
@@ -214,6 +329,10 @@ class _Run:
         for k, a in enumerate(t.arrays):
             rep = InputReport(k, t.names[k], tuple(a.shape), dtype_name(a.dtype))
             cmp = self.compared.get(k)
+            if cmp is not None and cmp.analytic.size and status is not Status.PASSED:
+                # the errors listed are those of the comparison made (float64 for a float16
+                # input compared through its float64 reference)
+                rep.dtype = self.compared_dtype or rep.dtype
             if cmp is not None and cmp.analytic.size:
                 err = cmp.errors
                 rel = numpy.array(
@@ -268,14 +387,28 @@ class _Run:
         return _StopCheck(self.result(Status.FAILED, subcheck, message, diagnosis))
 
     def error(self, exc: BaseException, when: str) -> _StopCheck:
+        """An ``error`` verdict for the user's exception ``exc``, raised in ``when``: where in
+        the user's code it was raised, the line, and the inputs."""
+        self.exception = exc
+        t = self.target
         text = str(exc).splitlines()[0] if str(exc) else ""
-        return _StopCheck(
-            self.result(
-                Status.ERROR,
-                "exception",
-                f"{self.target.label} raised {type(exc).__name__} in {when}: {text}",
+        kind = type(exc).__name__
+        message = f"{t.label} raised {kind} in {when}: {text}"
+        frame = user_location(exc)
+        diagnosis = None
+        if frame is not None:
+            message += f" (at {frame})"
+            quoted = f": `{frame.line}`" if frame.line else ""
+            inputs = ", ".join(
+                f"{t.names[k]} {tuple(a.shape)} {dtype_name(a.dtype)}"
+                for k, a in enumerate(t.arrays)
             )
-        )
+            diagnosis = (
+                f"{kind} raised at {frame}{quoted}; the inputs were {inputs or 'none'}. Fix "
+                "that line, or the inputs if they are not what the op expects (the reproduce "
+                "command runs the same case again)"
+            )
+        return _StopCheck(self.result(Status.ERROR, "exception", message, diagnosis))
 
     # ------------------------------------------------------------------ steps
     def forward(self, arrays: list[Any]) -> tuple[tuple[Variable, ...], list[Any]]:
@@ -319,12 +452,55 @@ class _Run:
             k, idx = changed[0]
             names = self.target.names if subcheck != "backward_mutates_grad_output" else None
             name = names[k] if names else f"grad_output {k}"
+            if self.check == "double_backward":
+                self._second_order_mutation(snapshots, subcheck, k, idx, name)
             raise self.fail(
                 subcheck,
                 f"{what} changed {name} in place (first at index {idx})",
                 f"in-place mutation of {name}: {what} must not write to its arguments; "
                 "compute into a new array (x = x * 2, not x *= 2)",
             )
+
+    def _second_order_mutation(
+        self, snapshots: list[Any], subcheck: str, k: int, idx: tuple[int, ...], name: str
+    ) -> None:
+        """A mutation seen by the double-backward check, blamed on the user's method.
+
+        The function checked there computes the first-order gradients: its "forward" runs the
+        user's forward *and* backward, its "backward" is the second-order backward.
+        """
+        t = self.target
+        first = t.func
+        n = getattr(first, "n_inputs", len(t.arrays))
+        n_gy = len(t.arrays) - n - len(t.params)
+        fix = "compute into a new array (x = x * 2, not x *= 2)"
+        if subcheck != "forward_mutates_input":
+            what = f"the second-order backward (the backward of {t.label}.backward)"
+            raise self.fail(
+                subcheck,
+                f"{what} changed {name} in place (first at index {idx})",
+                f"in-place mutation of {name} by {what}: backward must not write to its "
+                f"inputs or grad_outputs; {fix}",
+            )
+        mutates = getattr(first, "forward_mutates", None)
+        if n <= k < n + n_gy:  # a grad_output of the first order: only backward sees it
+            subcheck = "backward_mutates_grad_output"
+        elif callable(mutates) and mutates(snapshots):
+            raise self.fail(
+                subcheck,
+                f"{t.label}.forward changed {name} in place (first at index {idx})",
+                f"in-place mutation of {name} by {t.label}.forward: forward must not write to "
+                f"its inputs; {fix}",
+            )
+        else:
+            subcheck = "backward_mutates_input"
+        raise self.fail(
+            subcheck,
+            f"{t.label}.backward changed {name} in place (first at index {idx}), while "
+            "computing the first-order gradient",
+            f"in-place mutation of {name} by {t.label}.backward: backward must not write to "
+            f"its inputs or grad_outputs; {fix}",
+        )
 
     def grad_output_weights(self, float_outs: list[Variable]) -> list[Any]:
         """The grad_outputs ``u``: the caller's, or seeded random signed values."""
@@ -373,7 +549,7 @@ class _Run:
         except DoubleBackpropError as exc:
             raise self._skip_double(exc) from None
         except Exception as exc:
-            raise self.error(exc, "forward") from None
+            raise self.error(exc, self._stage("forward")) from None
         self.all_outs = outs
         if self.check == "backward" and t.label.endswith("<lambda>"):
             # A lambda names nothing: name the op that made the outputs, if one did.
@@ -392,7 +568,7 @@ class _Run:
         u = self.grad_output_weights(float_outs)
         u_snap = [_copy(a) for a in u]
         # Only floating outputs take part in backward (one grad_output each).
-        grads = self.backward(float_outs, slot_vars, u, "backward")
+        grads = self.backward(float_outs, slot_vars, u, self._stage("backward"))
         self.check_mutation(u_snap, u, "backward_mutates_grad_output", "backward")
         g1 = [_host64(g) for g in grads]
         # Backward is linear in grad_output, and halving is exact in binary floating point
@@ -409,9 +585,20 @@ class _Run:
         try:
             return self._numerical(t, outs, float_idx, u, g1)
         except _FunctionRaisedError as exc:
-            raise self.error(
-                exc.original, "a numerical evaluation (forward on perturbed inputs)"
-            ) from None
+            raise self.error(exc.original, self._stage("numerical")) from None
+
+    def _stage(self, stage: str) -> str:
+        """How an error message names a stage of the check ("raised X in <stage>")."""
+        if self.check == "double_backward":
+            return {
+                "forward": "forward or backward (computing the first-order gradient)",
+                "backward": "the second-order backward",
+                "numerical": "a numerical evaluation (the first-order gradient on perturbed "
+                "inputs)",
+            }[stage]
+        return {"numerical": "a numerical evaluation (forward on perturbed inputs)"}.get(
+            stage, stage
+        )
 
     def repeat_backward(
         self, outs: Sequence[Variable], slot_vars: list[Any], u: list[Any]
@@ -514,6 +701,7 @@ class _Run:
     ) -> tuple[list[numpy.ndarray], Probe]:
         """The reference gradient and a probe of ``u . f`` at the point it belongs to."""
         self.weights = [_host64(a) for a in u]
+        self.float_idx = float_idx
         needs_upcast = any(
             dtype_name(t.arrays[k].dtype) != "float64"
             for k in range(len(t.arrays))
@@ -576,15 +764,104 @@ class _Run:
         u_rms = _rms(self.weights)
         self.tolw: dict[int, numpy.ndarray] = {}
         self.scale: dict[int, float] = {}
+        self.reference_tolerances: tuple[float, float] | None = None
         for j, k in enumerate(t.targets):
             dt = dtype_name(t.arrays[k].dtype)
             policy = (
                 self.opts.reference_policy(dt) if eval_dtype == "float64" else self.opts.policy(dt)
             )
+            if self.reference_tolerances is None:
+                self.reference_tolerances = (policy.atol, policy.rtol)
             s = max(u_rms, _rms([ref[j]])) or 1.0
             self.scale[k] = s
             self.tolw[k] = policy.atol * s + policy.rtol * numpy.abs(ref[j])
         return ref, probe
+
+    def check_repeatable(self) -> None:
+        """Before a verdict that blames the sample (non-differentiable) or the values: does the
+        function give the same outputs twice at the same point? A nondeterministic function
+        has no derivative: its stencils look like kinks or mismatches.
+
+        Differences within ``nondet_tol``, or (by default) within the rounding noise that the
+        numerical derivative already allows for (:data:`~gradkit.check.numerical.NOISE_ULPS`
+        units of roundoff of the largest output), cannot explain such a verdict and pass.
+        """
+        t = self.target
+        probe = self.probe
+        if probe is None:
+            return
+        with using_config("enable_backprop", False), numpy.errstate(all="ignore"):
+            first = probe.evaluate(list(self.base))
+            second = probe.evaluate(list(self.base))
+        self.n_evals += 2
+        tol = self.opts.nondet_tol
+        diff = None
+        for j, (y1, y2) in enumerate(zip(first, second, strict=True)):
+            a, b = _host64(y1), _host64(y2)
+            limit = tol
+            if limit is None:
+                finite = numpy.abs(a[numpy.isfinite(a)])
+                top = float(finite.max()) if finite.size else 0.0
+                limit = NOISE_ULPS * unit_roundoff(dtype_name(y1.dtype)) * top
+            found = invariants.compare_repeated([a], [b], limit)
+            if found is not None and (diff is None or found[2] > diff[2]):
+                diff = (j, found[1], found[2])
+        if diff is None:
+            return
+        j, idx, value = diff
+        declared = "" if tol is None else f" (nondet_tol {tol:g})"
+        cause = "(random numbers, uninitialized memory or order-dependent accumulation)"
+        if self.check == "double_backward":
+            names = getattr(t.func, "output_names", None)
+            which = names[j] if names and j < len(names) else f"output {j}"
+            raise self.fail(
+                "nondeterministic",
+                f"{t.label}.backward is not repeatable: two evaluations of the first-order "
+                f"gradient at the same inputs differ by {value:.3g} in the gradient of {which} "
+                f"at {idx}{declared}",
+                f"nondeterministic backward {cause}: the first-order gradient changes from call "
+                "to call, so it has no derivative to check; make backward deterministic, or "
+                "declare nondet_tol if it is intended",
+            )
+        raise self.fail(
+            "nondeterministic",
+            f"forward is not repeatable: two evaluations at the same inputs differ by "
+            f"{value:.3g} in output {self.float_idx[j]} at {idx}{declared}",
+            f"nondeterministic forward {cause}: its numerical derivatives are meaningless; "
+            "make forward deterministic, or declare nondet_tol if it is intended",
+        )
+
+    def nondifferentiable(self, subcheck: str, message: str) -> _StopCheck:
+        """A ``nondifferentiable`` verdict, once the function is known to be repeatable."""
+        self.check_repeatable()
+        self.report_reference_comparison()
+        return _StopCheck(self.result(Status.NONDIFFERENTIABLE, subcheck, message))
+
+    def diagnose(self, evidence: list[SlotEvidence]) -> str | None:
+        """The diagnosis of a values failure: the evidence's, after a cause seen in the
+        first-order gradients themselves (double backward)."""
+        words = diagnose(evidence)
+        first = self.target.func
+        detached = getattr(first, "detached", None) if self.check == "double_backward" else None
+        names = getattr(first, "output_names", None)
+        if not detached or not names:
+            return words
+        which = " and ".join(names[j] for j in detached)
+        cause = (
+            f"{self.target.label}.backward returned an array (or a Variable made from one) as "
+            f"the gradient of {which}: to the second derivative that gradient is a constant, so "
+            "its second-order gradient is lost; write backward with gradkit ops on the "
+            "Variables (grad_outputs, retained inputs), not on their arrays"
+        )
+        return f"{cause}; {words}" if words else cause
+
+    def report_reference_comparison(self) -> None:
+        """The verdict comes from comparing with numerical derivatives: report the dtype they
+        were evaluated in and the tolerances used there, not the tested dtype's."""
+        if self.reference_tolerances is not None:
+            self.atol, self.rtol = self.reference_tolerances
+        if self.eval_dtype != self.dtype:
+            self.compared_dtype = self.eval_dtype
 
     def evaluate_probe(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """``fn(*args, **kwargs)`` without graph recording and without NumPy warnings."""
@@ -634,6 +911,7 @@ class _Run:
                     f"numerical derivative is finite ({c.numeric:.4g})",
                     f"{kind} in the gradient of {name} at {len(flats)} element(s), e.g. {first}",
                 )
+            self.check_repeatable()
             raise _StopCheck(
                 self.result(
                     Status.NONDIFFERENTIABLE,
@@ -660,12 +938,9 @@ class _Run:
             self.tier2(probe, ref, failing)
         nondiff = [j for _, j in judgements if j.nondiff]
         if nondiff:
-            raise _StopCheck(
-                self.result(
-                    Status.NONDIFFERENTIABLE,
-                    "values",
-                    f"not differentiable at this sample: {nondiff[0].nondiff}; resample the inputs",
-                )
+            raise self.nondifferentiable(
+                "values",
+                f"not differentiable at this sample: {nondiff[0].nondiff}; resample the inputs",
             )
 
     # ------------------------------------------------------------------ dtype vs reference
@@ -692,7 +967,7 @@ class _Run:
                 "values",
                 f"the {self.dtype} gradient differs from the float64 gradient beyond {self.dtype} "
                 f"tolerance (the float64 gradient agrees with numerical derivatives); {worst}",
-                diagnose(evidence),
+                self.diagnose(evidence),
             )
 
     def _worst_line(self) -> str:
@@ -767,21 +1042,20 @@ class _Run:
             for k in t.targets:
                 ev = evidence[k]
                 ev.wrong = k in found.wrong_slots
-                ev.leaves = [(c.flat, c.analytic, c.numeric) for c in checks if c.slot == k]
+                ev.leaves = [(c.flat, c.analytic, c.numeric, c.tol) for c in checks if c.slot == k]
                 ev.complete = found.complete
                 if ev.wrong:
                     ev.ratios = self._slot_ratios(probe, k, grads)
+                    if factor_candidate(ev) is not None:
+                        ev.samples = self._slot_samples(probe, k, grads)
         mismatches = [c for c in checks if c.mismatch]
         nondiff = [c for c in checks if c.nondiff]
         if mismatches:
             self._raise_values(evidence, failing, mismatches)
         if failing and nondiff:
-            raise _StopCheck(
-                self.result(
-                    Status.NONDIFFERENTIABLE,
-                    "values",
-                    f"not differentiable at this sample: {nondiff[0].nondiff}; resample the inputs",
-                )
+            raise self.nondifferentiable(
+                "values",
+                f"not differentiable at this sample: {nondiff[0].nondiff}; resample the inputs",
             )
         if failing:
             # no single element is off by more than its tolerance, but the errors add up
@@ -798,6 +1072,19 @@ class _Run:
                 return []
             ratios.append(j.analytic / j.numeric)
         return ratios
+
+    def _slot_samples(
+        self, probe: Probe, k: int, grads: dict[int, numpy.ndarray]
+    ) -> list[tuple[float, ...]]:
+        """Element-wise derivatives of a few random elements of slot ``k`` (does a factor
+        suggested by the directions hold element by element?)."""
+        n = self.target.arrays[k].size
+        flats = self.rng.choice(n, size=min(n, SAMPLED_ELEMENTS), replace=False)
+        positions = [(k, int(f)) for f in flats]
+        checks = self.evaluate_probe(
+            check_elements, probe, positions, self.scales, grads, self.tolw, self.eps
+        )
+        return [(c.flat, c.analytic, c.numeric, c.tol) for c in checks if c.nondiff is None]
 
     def _record(self, checks: list[ElementCheck], full: bool) -> None:
         by_slot: dict[int, list[ElementCheck]] = {}
@@ -837,7 +1124,9 @@ class _Run:
                 f"; worst: {t.names[c.slot]}{list(idx)} analytic {c.analytic:.6g} vs numeric "
                 f"{c.numeric:.6g}"
             )
-        raise self.fail("values", head, diagnose(list(evidence.values())))
+        self.check_repeatable()
+        self.report_reference_comparison()
+        raise self.fail("values", head, self.diagnose(list(evidence.values())))
 
 
 def _copy(a: Any) -> Any:
@@ -875,10 +1164,15 @@ def run_check(
     options: BackwardCheckOptions,
     raise_on_failure: bool,
 ) -> CheckResult:
-    """Run the backward check of ``target`` (shared by the first- and second-order checks)."""
-    result = _Run(target, check, options, grad_outputs).run()
+    """Run the backward check of ``target`` (shared by the first- and second-order checks).
+
+    A :class:`GradientCheckError` raised for an ``error`` verdict has the user's exception as
+    its ``__cause__``, so its traceback is shown under the report.
+    """
+    run = _Run(target, check, options, grad_outputs)
+    result = run.run()
     if raise_on_failure and result.is_failure:
-        raise GradientCheckError(result)
+        raise GradientCheckError(result) from run.exception
     return result
 
 

@@ -6,6 +6,13 @@ second-order backward of ``f``, so :func:`~gradkit.check.backward.run_check` che
 every invariant and both tiers, the float64 reference included. A classic
 :class:`~gradkit.Function` supports first order only: the check is then ``skipped`` with
 the reason, not failed.
+
+Evaluating ``G`` runs the user's forward *and* backward, so reports name the user's method:
+an input or grad_output written in place is blamed on ``backward`` (or on ``forward`` when
+forward alone writes it); a ``G`` that differs between two evaluations at the same point is a
+nondeterministic backward, not a kink; and a first-order gradient with no graph (backward
+returned an array, or a Variable made from one) is named as the cause of the missing second
+order.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import numpy
 from gradkit.backend import get_array_module
 from gradkit.backprop import grad as engine_grad
 from gradkit.check.backward import BackwardCheckOptions, run_check
+from gradkit.check.invariants import find_mutations
 from gradkit.check.result import CheckResult
 from gradkit.check.sampling import make_rng, signed_direction
 from gradkit.check.target import Target, as_output_tuple, function_label
@@ -35,6 +43,12 @@ class FirstOrderGradient:
 
     Under backprop mode the gradients keep their graph (double backprop); otherwise they
     are plain first-order gradients, as numerical differentiation needs.
+
+    Attributes:
+        output_names: the name of each gradient's input or parameter (for reports).
+        detached: after a call under backprop mode, the positions of the nonzero gradients
+            that have no graph (backward returned an array, or a Variable made from one):
+            constants to the second derivative.
     """
 
     def __init__(
@@ -44,6 +58,7 @@ class FirstOrderGradient:
         x_targets: Sequence[int],
         float_outputs: Sequence[int],
         params: Sequence[Parameter],
+        output_names: Sequence[str] | None = None,
     ) -> None:
         self.func = func
         self.n_inputs = n_inputs
@@ -51,6 +66,10 @@ class FirstOrderGradient:
         self.float_outputs = list(float_outputs)
         self.params = list(params)
         self.label = f"grad of {function_label(func)}"
+        n_out = len(self.x_targets) + len(self.params)
+        self.output_names = list(output_names or [f"x{k}" for k in self.x_targets])[:n_out]
+        self.output_names += [f"param{j}" for j in range(len(self.output_names), n_out)]
+        self.detached: list[int] = []
 
     def __call__(self, *variables: Variable) -> tuple[Variable, ...]:
         double = config.enable_backprop
@@ -61,6 +80,8 @@ class FirstOrderGradient:
         ys = [outs[i] for i in self.float_outputs]
         wrt = [xs[k] for k in self.x_targets] + self.params
         grads = engine_grad(ys, wrt, gys, enable_double_backprop=double)
+        if double:
+            self.detached = _detached(grads, list(variables) + self.params)
         result = []
         for g, w in zip(grads, wrt, strict=True):
             if g is None:
@@ -70,6 +91,44 @@ class FirstOrderGradient:
                 )
             result.append(g)
         return tuple(result)
+
+    def forward_mutates(self, arrays: Sequence[Any]) -> bool:
+        """Whether ``func``'s forward alone writes to its inputs or parameters, run on copies
+        of ``arrays`` (this function's arguments: inputs, grad_outputs, then parameters)."""
+        n = self.n_inputs
+        n_gy = len(arrays) - n - len(self.params)
+        before = list(arrays[:n]) + list(arrays[n + n_gy :])
+        copies = [_copy(a) for a in before]
+        saved = [(p._data, p._node) for p in self.params]
+        try:
+            for p, c in zip(self.params, copies[n:], strict=True):
+                p._data, p._node = c, None
+            xs = [Variable._from_array(c, k in self.x_targets) for k, c in enumerate(copies[:n])]
+            with using_config("enable_backprop", True):
+                self.func(*xs)
+        except Exception:
+            return False  # forward raised on the copies: nothing to blame it for here
+        finally:
+            for p, (data, node) in zip(self.params, saved, strict=True):
+                p._data, p._node = data, node
+        return bool(find_mutations(before, copies))
+
+
+def _copy(a: Any) -> Any:
+    return get_array_module(a).asarray(a, copy=True)
+
+
+def _detached(grads: Sequence[Variable | None], arguments: Sequence[Variable]) -> list[int]:
+    """Positions of the nonzero gradients made outside the graph: no creator, and not one of
+    the function's own arguments (an identity's gradient is its grad_output itself)."""
+    found = []
+    for j, g in enumerate(grads):
+        if g is None or g.creator is not None or any(g is v for v in arguments):
+            continue
+        xp = get_array_module(g.array)
+        if bool(xp.any(g.array != 0)):
+            found.append(j)
+    return found
 
 
 def _as_arrays(values: Any) -> list[Any]:
@@ -126,8 +185,10 @@ def check_double_backward(
     try:
         n = inner.n_inputs
         x_targets = [k for k in inner.targets if k < n]
+        # on copies: a forward that writes to its inputs is caught (and named) by the check
+        xs = [Variable._from_array(_copy(v.array), v.requires_grad) for v in inner.call_variables()]
         with using_config("enable_backprop", True):
-            outs = as_output_tuple(func(*inner.call_variables()), inner.label)
+            outs = as_output_tuple(func(*xs), inner.label)
         label = inner.label
         if label.endswith("<lambda>") and outs[0].creator is not None:
             label = outs[0].creator.label  # a lambda names nothing: name its op
@@ -143,7 +204,8 @@ def check_double_backward(
             gys = _as_arrays(grad_outputs)
             if len(gys) == len(outs) and len(outs) != len(float_idx):
                 gys = [gys[i] for i in float_idx]
-        g_func = FirstOrderGradient(func, n, x_targets, float_idx, inner.params)
+        names = [inner.names[k] for k in x_targets] + inner.names[n:]
+        g_func = FirstOrderGradient(func, n, x_targets, float_idx, inner.params, names)
         arrays = inner.arrays[:n] + gys
         gy_names = [f"gy{j}" for j in range(len(gys))]
         outer_no_grads = [k not in inner.targets for k in range(n)] + [False] * len(gys)

@@ -327,6 +327,15 @@ class SinLoopOffByOne(Sin):
         return (g.reshape(x.shape),)
 
 
+class SoftplusLastSlightlyOff(Softplus):
+    """A 'fused kernel' whose last element is 1% off: directional ratios near 1 look constant."""
+
+    def backward(self, target_input_indexes, grad_outputs):
+        g = super().backward(target_input_indexes, grad_outputs)[0].array.copy()
+        g.flat[-1] *= 1.01
+        return (g,)
+
+
 # ----------------------------------------------------------------------------- routing
 class MaxRoutesToFirst(MaxAxis):
     def route(self, x, y):
@@ -582,6 +591,15 @@ def noisy_tanh(relative: float) -> type[FunctionNode]:
     return TanhNoisy
 
 
+class SoftplusNoisyFactor(Softplus):
+    """Backward on Variables times an unseeded random factor. Its second-order backward (through
+    Sigmoid) is deterministic: only the first-order gradient, evaluated twice, shows it."""
+
+    def backward(self, target_input_indexes, grad_outputs):
+        (g,) = super().backward(target_input_indexes, grad_outputs)
+        return (g * (1 + 1e-3 * float(np.random.default_rng().standard_normal())),)
+
+
 class CounterTanh(Tanh):
     """Backward depends on how many times it ran (state kept on the node)."""
 
@@ -623,6 +641,15 @@ class SinRawArrayBackward(Sin):
     def backward(self, target_input_indexes, grad_outputs):
         (x,) = self.get_retained_inputs()
         return (grad_outputs[0] * np.cos(x.array),)
+
+
+class SoftplusReturnsArray(Softplus):
+    """First order right, but backward returns the raw array of its result: to the second
+    derivative the whole gradient is a constant."""
+
+    def backward(self, target_input_indexes, grad_outputs):
+        (g,) = super().backward(target_input_indexes, grad_outputs)
+        return (g.array,)
 
 
 class CubeHalfConstant(Cube):
@@ -902,6 +929,14 @@ BUGS: list[Bug] = [
         "one element (index (19, 18))",
     ),
     Bug("last-of-4096", "indices", node(SinLoopOffByOne), BIG, "values", "the last element"),
+    Bug(
+        "last-of-4096-1e-2",
+        "indices",
+        node(SoftplusLastSlightlyOff),
+        BIG,
+        "values",
+        "error confined to the last element (index (63, 63))",
+    ),
     # routing of max
     Bug("max-to-first", "routing", node(MaxRoutesToFirst, -1), distinct((3, 4)), "values"),
     Bug("max-to-all", "routing", node(MaxRoutesToAll, -1), distinct((3, 4)), "values"),
@@ -1070,6 +1105,15 @@ BUGS: list[Bug] = [
         "in-place mutation",
     ),
     Bug(
+        "node-gy-in-place-second-order",
+        "mutation",
+        node(TanhGradOutputInPlace),
+        uniform(-1, 1, (3, 4)),
+        "backward_mutates_grad_output",
+        "in-place mutation of gy0 by TanhGradOutputInPlace.backward",
+        check="double_backward",
+    ),
+    Bug(
         "classic-input-in-place",
         "mutation",
         lambda: SquareInputInPlace(),
@@ -1096,6 +1140,15 @@ BUGS: list[Bug] = [
         "nondeterministic backward",
     ),
     Bug(
+        "noise-second-order",
+        "nondeterminism",
+        node(SoftplusNoisyFactor),
+        uniform(-1, 1, (3, 4)),
+        "nondeterministic",
+        "nondeterministic backward",
+        check="double_backward",
+    ),
+    Bug(
         "stateful-backward",
         "nondeterminism",
         node(CounterTanh),
@@ -1116,6 +1169,15 @@ BUGS: list[Bug] = [
         uniform(-2, 2, (3, 4)),
         "values",
         "gradient missing (zero) for input 0",
+        check="double_backward",
+    ),
+    Bug(
+        "softplus-returns-array",
+        "second-order",
+        node(SoftplusReturnsArray),
+        uniform(-2, 2, (3, 4)),
+        "values",
+        "SoftplusReturnsArray.backward returned an array",
         check="double_backward",
     ),
     Bug(

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
+import os
+import pathlib
+
 import numpy as np
 import pytest
 from corpus_bugs import TanhOneBadElement, TanhSign, noisy_tanh, scaled_sin
 from corpus_correct import Abs, Exp, LinearFunction, Take, Tanh
 
 import gradkit
-from gradkit.arithmetic import matmul
+from gradkit.arithmetic import matmul, transpose
 from gradkit.check import GradientCheckError, Status, TolerancePolicy, check_backward
 from gradkit.check.backward import SMALL_INPUT_ELEMENTS
 from gradkit.check.localize import BISECT_MAX_EVALS, JACOBIAN_MAX_ELEMENTS
@@ -250,3 +254,159 @@ def test_bad_arguments_are_refused_with_a_message() -> None:
         check_backward(tanh, [rand(3)], no_grads=[True, False])
     with pytest.raises(ValueError, match="directions"):
         check_backward(tanh, [rand(3)], directions=0)
+
+
+# ----------------------------------------------------------------------------- where it raised
+class _MatMulNoTranspose(gradkit.FunctionNode):
+    """x @ W whose backward forgets a transpose: it raises for non-square W."""
+
+    def forward(self, inputs):
+        self.retain_inputs((0, 1))
+        return (inputs[0] @ inputs[1],)
+
+    def backward(self, indexes, gys):
+        x, w = self.get_retained_inputs()
+        return matmul(gys[0], w), matmul(transpose(x), gys[0])  # raises: gy @ W, not gy @ W.T
+
+
+def _line_of(func, text: str) -> int:
+    """The line number of the first line of ``func``'s source containing ``text``."""
+    lines, start = inspect.getsourcelines(func)
+    return start + next(i for i, line in enumerate(lines) if text in line)
+
+
+def test_an_exception_in_backward_names_the_users_line() -> None:
+    f = lambda x, w: _MatMulNoTranspose().apply((x, w))[0]  # noqa: E731
+    r = check_backward(f, [rand(4, 3), rand(3, 2, seed=1)], raise_on_failure=False)
+    assert (r.status, r.subcheck) == (Status.ERROR, "exception")
+    line = _line_of(_MatMulNoTranspose.backward, "raises: gy @ W")
+    where = f"{__file__}:{line}"
+    assert f"(at {where} in _MatMulNoTranspose.backward)" in r.message
+    assert "_MatMulNoTranspose raised ValueError in backward" in r.message
+    # the diagnosis quotes the line and says what to do; the gradkit frames are left out
+    assert r.diagnosis.startswith(
+        f"ValueError raised at {where} in _MatMulNoTranspose.backward: `return matmul("
+    )
+    assert "x0 (4, 3) float64, x1 (3, 2) float64" in r.diagnosis
+    assert "gradkit/" not in r.diagnosis.replace(__file__, "")
+
+
+def test_an_exception_in_forward_or_a_perturbed_evaluation_names_the_users_line() -> None:
+    def broken(x):
+        raise RuntimeError("boom")  # the forward's line
+
+    r = check_backward(broken, [rand(3)], raise_on_failure=False)
+    assert f"(at {__file__}:{_line_of(broken, 'boom')} in broken)" in r.message
+
+    calls = []
+
+    def fragile(x):
+        calls.append(1)
+        if len(calls) > 1:
+            raise FloatingPointError("perturbed")  # only on the numerical evaluations
+        return tanh(x)
+
+    r = check_backward(fragile, [rand(3)], raise_on_failure=False)
+    assert "a numerical evaluation" in r.message
+    assert f"(at {__file__}:{_line_of(fragile, 'perturbed')} in fragile)" in r.message
+
+
+def test_raising_a_check_error_chains_the_users_exception() -> None:
+    f = lambda x, w: _MatMulNoTranspose().apply((x, w))[0]  # noqa: E731
+    with pytest.raises(GradientCheckError) as info:
+        check_backward(f, [rand(4, 3), rand(3, 2, seed=1)])
+    assert isinstance(info.value.__cause__, ValueError)  # pytest and scripts show its traceback
+
+
+def test_user_location_skips_library_frames_and_falls_back() -> None:
+    from gradkit.check.backward import user_location
+
+    def inner():
+        np.linalg.inv(np.zeros((2, 2)))  # raises inside NumPy
+
+    try:
+        inner()
+    except np.linalg.LinAlgError as exc:
+        loc = user_location(exc)
+    assert loc is not None and (loc.filename, loc.name) == (__file__, "inner")
+    assert loc.lineno == _line_of(inner, "np.linalg.inv")
+    assert user_location(ValueError("never raised")) is None
+
+
+# ----------------------------------------------------------------------------- tolerances shown
+def test_a_failed_float64_comparison_reports_float64_tolerances() -> None:
+    f = lambda v: scaled_sin(1.0001)().apply((v,))[0]  # noqa: E731
+    r = check_backward(f, [rand(3, 4)], dtype="float16", raise_on_failure=False)
+    assert r.subcheck == "values" and "(evaluated in float64)" in r.message
+    assert r.dtype == "float16"  # the case
+    assert (r.atol, r.rtol) == (1e-9, 1e-7)  # the tolerances of the comparison that failed
+    assert r.inputs[0].dtype == "float64"  # the errors listed are float64 ones
+    assert r.inputs[0].max_abs_err > 1e-5
+
+
+def test_a_failed_dtype_comparison_reports_that_dtypes_tolerances() -> None:
+    class Float32Wrong(gradkit.FunctionNode):  # right in float64, 1% off in float32
+        def forward(self, inputs):
+            self.retain_outputs((0,))
+            return (np.tanh(inputs[0]),)
+
+        def backward(self, indexes, gys):
+            (y,) = self.get_retained_outputs()
+            k = 1.01 if y.dtype == np.float32 else 1.0
+            return (gys[0] * (1 - y * y) * k,)
+
+    f = lambda v: Float32Wrong().apply((v,))[0]  # noqa: E731
+    r = check_backward(f, [rand(3, 4)], dtype="float32", raise_on_failure=False)
+    assert r.subcheck == "values" and "beyond float32 tolerance" in r.message
+    assert (r.atol, r.rtol, r.inputs[0].dtype) == (1e-5, 1e-4, "float32")
+
+
+# ----------------------------------------------------------------------------- nondeterminism
+class _NoisyForward(gradkit.FunctionNode):
+    """tanh whose forward adds unseeded noise (backward is right and repeatable)."""
+
+    def forward(self, inputs):
+        self.retain_outputs((0,))
+        (x,) = inputs
+        noise = 1e-6 * np.random.default_rng().standard_normal(x.shape)
+        return (np.tanh(x) + noise.astype(x.dtype),)
+
+    def backward(self, indexes, gys):
+        (y,) = self.get_retained_outputs()
+        return (gys[0] * (1 - y * y),)
+
+
+def test_a_nondeterministic_forward_is_named_not_blamed_on_the_sample() -> None:
+    f = lambda v: _NoisyForward().apply((v,))[0]  # noqa: E731
+    r = check_backward(f, [rand(3, 4)], raise_on_failure=False)
+    assert (r.status, r.subcheck) == (Status.FAILED, "nondeterministic"), r.render()
+    assert "forward is not repeatable" in r.message and "output 0" in r.message
+    assert "nondeterministic forward" in r.diagnosis
+
+
+def test_user_location_of_an_installed_op_is_the_method_gradkit_called(tmp_path) -> None:
+    from gradkit.check.backward import user_location
+
+    # an op library installed in site-packages: its backward is where gradkit handed over
+    lib = tmp_path / "lib" / "site-packages" / "someops"
+    lib.mkdir(parents=True)
+    (lib / "ops.py").write_text(
+        "import numpy as np\ndef backward(x):\n    return np.linalg.inv(x)  # the op's line\n"
+    )
+    namespace: dict = {}
+    exec(compile((lib / "ops.py").read_text(), str(lib / "ops.py"), "exec"), namespace)
+
+    def engine(x):  # stands for gradkit's frame (its file name): it calls the op and catches
+        try:
+            namespace["backward"](x)
+        except np.linalg.LinAlgError as exc:
+            return exc
+
+    engine.__code__ = engine.__code__.replace(co_filename=gradkit.backprop.__file__)
+    loc = user_location(engine(np.zeros((2, 2))))
+    assert (loc.filename, loc.lineno, loc.name) == (str(lib / "ops.py"), 3, "backward")
+
+    # a gradkit op checked directly: its own frame, not NumPy's
+    r = check_backward(matmul, [rand(2, 3), rand(2, 3)], raise_on_failure=False)
+    assert r.status is Status.ERROR
+    assert f"(at {pathlib.Path(gradkit.__file__).parent}{os.sep}arithmetic" in r.message

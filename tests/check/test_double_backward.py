@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from corpus_bugs import CubeHalfConstant, SinRawArrayBackward
-from corpus_correct import LinearFunction, SigmoidFunction, Softmax, Tanh
+from corpus_bugs import (
+    CubeHalfConstant,
+    ReluInPlaceForward,
+    SinRawArrayBackward,
+    SoftplusNoisyFactor,
+    SoftplusReturnsArray,
+    TanhGradOutputInPlace,
+)
+from corpus_correct import Abs, LinearFunction, SigmoidFunction, Softmax, Tanh
 
 import gradkit
 from gradkit.arithmetic import matmul
@@ -78,3 +85,72 @@ def test_strict_device() -> None:
     dev = gradkit.get_device("strict")
     r = check_double_backward(matmul, [dev.send(rand(3, 4)), dev.send(rand(4, 2, seed=1))], None)
     assert r.passed and r.device == "strict"
+
+
+def test_a_nondeterministic_backward_is_named_at_second_order() -> None:
+    f = lambda v: SoftplusNoisyFactor().apply((v,))[0]  # noqa: E731
+    r = check_double_backward(f, [rand(3, 4)], None, raise_on_failure=False)
+    assert (r.status, r.subcheck) == (Status.FAILED, "nondeterministic")
+    assert "SoftplusNoisyFactor.backward" in r.message
+    assert "nondeterministic backward" in r.diagnosis and "kink" not in r.diagnosis
+
+
+def test_a_deterministic_kink_is_still_non_differentiable_at_second_order() -> None:
+    x = np.array([0.0, 0.5, -0.3])  # |x| at its kink; x * |x| has a kinked second derivative
+    r = check_double_backward(lambda v: v * Abs().apply((v,))[0], [x], None, jacobian="never")
+    assert r.status is Status.NONDIFFERENTIABLE
+
+
+class _SquareBackwardWritesInput(gradkit.FunctionNode):
+    def forward(self, inputs):
+        self.retain_inputs((0,))
+        return (inputs[0] * inputs[0],)
+
+    def backward(self, target_input_indexes, grad_outputs):
+        (x,) = self.get_retained_inputs()
+        g = 2 * x * grad_outputs[0]
+        x.array[...] = 0.0
+        return (g,)
+
+
+@pytest.mark.parametrize(
+    ("cls", "subcheck", "words"),
+    [
+        (
+            TanhGradOutputInPlace,
+            "backward_mutates_grad_output",
+            "TanhGradOutputInPlace.backward changed gy0 in place",
+        ),
+        (
+            _SquareBackwardWritesInput,
+            "backward_mutates_input",
+            "_SquareBackwardWritesInput.backward changed x0 in place",
+        ),
+    ],
+)
+def test_mutation_by_the_first_order_backward_blames_backward(cls, subcheck, words) -> None:
+    f = lambda v: cls().apply((v,))[0]  # noqa: E731
+    r = check_double_backward(f, [rand(3, 4)], None, raise_on_failure=False)
+    assert r.subcheck == subcheck, r.render()
+    assert words in r.message
+    assert "forward" not in r.diagnosis and "backward must not write" in r.diagnosis
+
+
+def test_mutation_by_forward_still_blames_forward_at_second_order() -> None:
+    f = lambda v: ReluInPlaceForward().apply((v,))[0]  # noqa: E731
+    r = check_double_backward(f, [rand(3, 4)], None, raise_on_failure=False)
+    assert r.subcheck == "forward_mutates_input"
+    assert "ReluInPlaceForward.forward changed x0 in place" in r.message
+
+
+def test_backward_returning_an_array_is_named_at_second_order() -> None:
+    f = lambda v: SoftplusReturnsArray().apply((v,))[0]  # noqa: E731
+    x = rand(3, 4)
+    assert check_backward(f, [x]).passed
+    r = check_double_backward(f, [x], None, raise_on_failure=False)
+    assert r.subcheck == "values"
+    assert r.diagnosis.startswith(
+        "SoftplusReturnsArray.backward returned an array (or a Variable made from one) as the "
+        "gradient of x0"
+    )
+    assert "write backward with gradkit ops on the Variables" in r.diagnosis
