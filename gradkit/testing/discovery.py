@@ -354,7 +354,7 @@ def _needs_spec_message(obj: Any, why: str, path: str | None = None) -> str:
         values = ", ".join(f'"{k}": {v}' for k, v in arguments.items())
         note = "the constructor's arguments"
         if "..." in arguments.values():
-            note += " (replace ... with a value)"
+            note += ": replace each ..."
         lines.append(f"        kwargs={{{values}}},  # {note}")
     lines += ["    )", "", "(see gradkit.testing.OpSpec for every field)."]
     return "\n".join(lines)
