@@ -5,9 +5,9 @@ and with the same grad_outputs. The first device is the reference: every other d
 give outputs and gradients of the same shapes and dtypes, on that device, equal within the
 dtype's tolerance (:mod:`gradkit.check.tolerance`, with ``scale`` the RMS of the reference
 values, and subnormal values judged to the dtype's resolution as in
-:mod:`gradkit.check.reference`). An exception on the other device only is a failure: that is the device bug this
-check exists to catch (the ``strict`` device refuses implicit host conversion and device
-mixing, as a GPU does).
+:mod:`gradkit.check.reference`). An exception on the other device only is a failure: that is
+the device bug this check exists to catch (the ``strict`` device refuses implicit host
+conversion and device mixing, as a GPU does).
 
 >>> import numpy as np, gradkit
 >>> from gradkit.check.device_agreement import check_device_agreement
