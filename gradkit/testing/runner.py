@@ -37,7 +37,6 @@ from __future__ import annotations
 import enum
 import shlex
 import time
-import traceback
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -45,6 +44,7 @@ from typing import Any
 
 import numpy
 
+from gradkit.check.backward import user_location
 from gradkit.check.result import CheckResult, Status
 from gradkit.device import get_device
 from gradkit.testing.cases import Case
@@ -365,11 +365,11 @@ def run_case(
         else:
             verdict = _run_sampled(case, max_resamples)
     except Exception as error:
-        where = traceback.extract_tb(error.__traceback__)[-1]
+        where = user_location(error)  # the user's spec, reference or op, not gradkit's frame
         verdict = _verdict(
             case,
             Status.ERROR,
-            f"{type(error).__name__}: {error} (at {where.filename}:{where.lineno})",
+            f"{type(error).__name__}: {error}" + ("" if where is None else f" (at {where})"),
             subcheck="exception",
             repro=repro,
             time_s=time.perf_counter() - start,

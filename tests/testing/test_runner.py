@@ -239,6 +239,17 @@ def test_an_exception_outside_the_check_is_an_error_result() -> None:
     assert r.verdict.repro == r.repro
 
 
+def test_an_error_result_points_at_the_users_line_not_numpys() -> None:
+    def broken(rng, shape, dtype):
+        return np.reshape(np.ones(3), (2, 2))  # raises inside NumPy
+
+    spec = OpSpec(inputs=[Input(values=broken)], dtypes="float64", devices="cpu", checks="backward")
+    op = type("Broken", (Tanh,), {"spec": spec})
+    (r,) = results_of(op).values()
+    line = broken.__code__.co_firstlineno + 1
+    assert f"(at {__file__}:{line} in " in r.verdict.message, r.verdict.message
+
+
 def test_hand_computed_examples() -> None:
     spec = OpSpec(
         dtypes="float32,float64",
