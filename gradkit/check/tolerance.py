@@ -1,14 +1,15 @@
 """The tolerance policy: how close an analytic gradient must be, per dtype, in one place.
 
-A gradient element passes when ``|analytic - reference| <= atol * scale + rtol * |reference|``,
-where ``scale`` is the typical gradient magnitude of the check (the larger of the RMS of the
-output gradients and the RMS of that input's reference gradient). Scaling ``atol`` keeps the
-policy meaningful for gradients far from 1 without loosening it for gradients near 1.
+A gradient element passes when
+``|analytic - reference| <= atol * scale + rtol * max(|reference|, tiny)``, where ``scale`` is
+the typical gradient magnitude of the check (the larger of the RMS of the output gradients and
+the RMS of that input's reference gradient). Scaling ``atol`` keeps the policy meaningful for
+gradients far from 1 without loosening it for gradients near 1.
 
-Forward values (and device agreement) use :meth:`TolerancePolicy.allowed`, which measures the
-relative term against ``max(|reference|, tiny)``, ``tiny`` being the smallest normal number of
-the compared dtype (:func:`smallest_normal`): a float32 or float16 result cannot be more
-accurate in the subnormal range than its dtype's spacing there, which is that of ``tiny``.
+``tiny`` is the smallest normal number of the dtype the compared values were computed in
+(:func:`smallest_normal`): a float32 or float16 result cannot be more accurate in the subnormal
+range than its dtype's spacing there, which is that of ``tiny``. Gradients, forward values and
+device agreement all use this rule, :meth:`TolerancePolicy.allowed`.
 
 The values below were measured on gradkit's corpus of correct but numerically tricky ops
 (``tests/check/corpus_correct.py``): each allows several times the worst rounding error seen

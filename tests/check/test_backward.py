@@ -410,3 +410,34 @@ def test_user_location_of_an_installed_op_is_the_method_gradkit_called(tmp_path)
     r = check_backward(matmul, [rand(2, 3), rand(2, 3)], raise_on_failure=False)
     assert r.status is Status.ERROR
     assert f"(at {pathlib.Path(gradkit.__file__).parent}{os.sep}arithmetic" in r.message
+
+
+class _TwiceTheGradient(gradkit.FunctionNode):
+    """``a * b`` whose backward doubles both gradients (a planted bug)."""
+
+    def forward(self, inputs):
+        self.retain_inputs((0, 1))
+        return (inputs[0] * inputs[1],)
+
+    def backward(self, target_input_indexes, grad_outputs):
+        a, b = self.get_retained_inputs()
+        (gy,) = grad_outputs
+        return (2 * gy * b, 2 * gy * a)
+
+
+def test_subnormal_float32_gradients_from_tiny_output_gradients_pass() -> None:
+    # u = 3e-44 makes float32 gradients subnormal, where float32 cannot be relatively exact;
+    # the comparison with the float64 reference allows its spacing there.
+    a, b = rand(3, seed=1).astype(np.float32), rand(3, seed=2).astype(np.float32)
+    u = [np.full(3, 3e-44, np.float32)]
+    assert check_backward(lambda x, y: x * y, [a, b], u).passed
+
+
+def test_a_wrong_gradient_is_caught_even_with_tiny_output_gradients() -> None:
+    # The float64 comparison keeps its own, much smaller floor: the factor 2 shows.
+    a, b = rand(3, seed=1).astype(np.float32), rand(3, seed=2).astype(np.float32)
+    u = [np.full(3, 3e-44, np.float32)]
+    r = check_backward(
+        lambda x, y: _TwiceTheGradient().apply((x, y)), [a, b], u, raise_on_failure=False
+    )
+    assert r.status is Status.FAILED
