@@ -27,10 +27,7 @@ the inputs), never as a failure.
 
 from __future__ import annotations
 
-import linecache
 import math
-import os
-import sysconfig
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -61,6 +58,7 @@ from gradkit.check.tolerance import (
     eps_for,
     tolerance_for,
 )
+from gradkit.check.user_code import format_traceback, user_location
 from gradkit.config import using_config
 from gradkit.exceptions import BackwardResultError, DoubleBackpropError
 from gradkit.parameter import Parameter
@@ -70,8 +68,6 @@ __all__ = [
     "check_backward",
     "BackwardCheckOptions",
     "run_check",
-    "user_location",
-    "UserFrame",
     "SMALL_INPUT_ELEMENTS",
 ]
 
@@ -137,105 +133,6 @@ class _StopCheck(Exception):  # noqa: N818 (control flow, not an error)
 
     def __init__(self, result: CheckResult) -> None:
         self.result = result
-
-
-@dataclass(frozen=True)
-class UserFrame:
-    """Where in the user's code an exception was raised: file, line, function, source line."""
-
-    filename: str
-    lineno: int
-    name: str
-    line: str
-
-    def __str__(self) -> str:
-        return f"{self.filename}:{self.lineno} in {self.name}"
-
-
-_GRADKIT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-_LIBRARY_DIRS = tuple(
-    sorted(
-        {
-            os.path.abspath(path) + os.sep
-            for key in ("stdlib", "platstdlib", "purelib", "platlib")
-            if (path := sysconfig.get_paths().get(key))
-        }
-    )
-)
-
-
-def _is_gradkit(filename: str) -> bool:
-    return os.path.abspath(filename).startswith(_GRADKIT_DIR)
-
-
-def _is_library(filename: str) -> bool:
-    """Whether ``filename`` belongs to Python or an installed package (NumPy, CuPy...)."""
-    if filename.startswith("<"):  # <frozen importlib...> is Python's; <doctest ...>, <stdin>,
-        return filename.startswith("<frozen")  # <string> and notebook cells are the user's
-    path = os.path.abspath(filename)
-    parts = path.split(os.sep)
-    if "site-packages" in parts or "dist-packages" in parts:
-        return True
-    return path.startswith(_LIBRARY_DIRS)
-
-
-#: Installed packages that are array libraries, never an op's own code.
-_ARRAY_LIBRARIES = frozenset(
-    {"numpy", "cupy", "cupyx", "cupy_backends", "array_api_strict", "scipy", "numba"}
-)
-
-
-def _is_op_code(filename: str) -> bool:
-    """Whether ``filename`` may hold an op's code: not Python's, not an array library's."""
-    if filename.startswith("<"):
-        return not filename.startswith("<frozen")
-    parts = os.path.abspath(filename).split(os.sep)
-    for marker in ("site-packages", "dist-packages"):
-        if marker in parts:
-            at = parts.index(marker)
-            return at + 1 < len(parts) and parts[at + 1] not in _ARRAY_LIBRARIES
-    return not os.path.abspath(filename).startswith(_LIBRARY_DIRS)
-
-
-def user_location(exc: BaseException) -> UserFrame | None:
-    """The innermost frame of ``exc``'s traceback in the user's code.
-
-    Frames of gradkit itself, of the standard library and of installed packages (NumPy,
-    CuPy...) are skipped. When none is left (an op of an installed package, or a gradkit op
-    checked directly), the frame gradkit called last is taken (the op's ``forward`` or
-    ``backward``), else the innermost frame outside the standard library, else the innermost
-    one; ``None`` for an exception without a traceback.
-
-    >>> def f():
-    ...     raise ValueError("here")
-    >>> try:
-    ...     f()
-    ... except ValueError as exc:
-    ...     print(user_location(exc).name, user_location(exc).line)
-    f raise ValueError("here")
-    """
-    frames = []
-    tb = exc.__traceback__
-    while tb is not None:
-        frames.append((tb.tb_frame.f_code, tb.tb_lineno))
-        tb = tb.tb_next
-    if not frames:
-        return None
-    files = [code.co_filename for code, _ in frames]
-    own = [_is_gradkit(f) for f in files]
-    library = [_is_library(f) for f in files]
-    pick = next((i for i in reversed(range(len(frames))) if not own[i] and not library[i]), None)
-    if pick is None and any(own):
-        last = max(i for i in range(len(frames)) if own[i])
-        pick = next((i for i in range(last + 1, len(frames)) if _is_op_code(files[i])), None)
-    if pick is None:
-        pick = next(
-            (i for i in reversed(range(len(frames))) if own[i] or not library[i]), len(frames) - 1
-        )
-    code, lineno = frames[pick]
-    name = getattr(code, "co_qualname", code.co_name).split("<locals>.")[-1]
-    line = linecache.getline(code.co_filename, lineno).strip()
-    return UserFrame(code.co_filename, lineno, name, line)
 
 
 def _host64(a: Any) -> numpy.ndarray:
@@ -408,7 +305,9 @@ class _Run:
                 "that line, or the inputs if they are not what the op expects (the reproduce "
                 "command runs the same case again)"
             )
-        return _StopCheck(self.result(Status.ERROR, "exception", message, diagnosis))
+        result = self.result(Status.ERROR, "exception", message, diagnosis)
+        result.traceback = format_traceback(exc)
+        return _StopCheck(result)
 
     # ------------------------------------------------------------------ steps
     def forward(self, arrays: list[Any]) -> tuple[tuple[Variable, ...], list[Any]]:

@@ -40,6 +40,7 @@ import numpy
 from gradkit.backend import to_numpy
 from gradkit.check.result import CheckResult, GradientCheckError, InputReport, Status, WorstElement
 from gradkit.check.tolerance import TolerancePolicy, dtype_name, tolerance_for
+from gradkit.check.user_code import format_traceback, user_location
 from gradkit.config import no_backprop_mode
 from gradkit.device import get_device_from_array
 from gradkit.variable import Variable
@@ -232,11 +233,14 @@ def check_forward(
         with no_backprop_mode(), numpy.errstate(all="ignore"):
             outputs = func(*[Variable(a) for a in arrays])
     except Exception as error:
+        where = user_location(error)
         return finish(
             Status.ERROR,
             "exception",
-            f"the function raised {type(error).__name__}: {error}",
+            f"the function raised {type(error).__name__}: {error}"
+            + ("" if where is None else f" (at {where})"),
             diagnosis="".join(traceback.format_exception_only(error)).strip(),
+            traceback=format_traceback(error),
         )
     outputs = outputs if isinstance(outputs, tuple | list) else (outputs,)
     try:

@@ -154,6 +154,9 @@ class CheckResult:
         discarded_samples: sample points discarded as non-differentiable before this one.
         reason: why a check was skipped.
         repro: a one-line command that reproduces the check.
+        traceback: for an ``error`` verdict, the exception raised in the user's code with its
+            traceback, as text (``gradkit check --traceback`` prints it; JSON and JUnit
+            reports carry it).
     """
 
     status: Status
@@ -176,6 +179,7 @@ class CheckResult:
     discarded_samples: int = 0
     reason: str | None = None
     repro: str | None = None
+    traceback: str | None = None
 
     def __post_init__(self) -> None:
         self.status = Status(self.status)

@@ -111,7 +111,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--traceback",
         action="store_true",
-        help="show the Python traceback of an import or usage error",
+        help="show the Python traceback of an import or usage error, and after each error "
+        "report the traceback of the exception the op raised",
     )
 
 

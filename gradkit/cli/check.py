@@ -54,7 +54,7 @@ def run_check(args: argparse.Namespace) -> int:
     progress.finish()
     summary = Summary(results, time.perf_counter() - start, plan.discovery.needs_spec)
 
-    text = render_text(summary, verbose=args.verbose)
+    text = render_text(summary, verbose=args.verbose, tracebacks=args.traceback)
     if args.coverage:
         text += "\n\n" + section("coverage") + "\n" + render_coverage(results)
     fmt = args.output_format

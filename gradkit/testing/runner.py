@@ -44,8 +44,8 @@ from typing import Any
 
 import numpy
 
-from gradkit.check.backward import user_location
 from gradkit.check.result import CheckResult, Status
+from gradkit.check.user_code import format_traceback, user_location
 from gradkit.device import get_device
 from gradkit.testing.cases import Case
 from gradkit.testing.inputs import draw_inputs, input_dtype, place_inputs
@@ -370,6 +370,7 @@ def run_case(
             case,
             Status.ERROR,
             f"{type(error).__name__}: {error}" + ("" if where is None else f" (at {where})"),
+            traceback=format_traceback(error),
             subcheck="exception",
             repro=repro,
             time_s=time.perf_counter() - start,

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import gradkit
-from gradkit.check import DEFAULT_TOLERANCES, GradientCheckError, TolerancePolicy
+from gradkit.check import DEFAULT_TOLERANCES, GradientCheckError, Status, TolerancePolicy
 from gradkit.check.reference import check_forward, compare_values
 
 
@@ -303,3 +303,15 @@ def test_property_a_result_one_step_from_the_exact_value_passes(dtype: str, data
     if step:
         got = np.nextafter(got, np.array(step * np.inf, dtype=dtype))
     assert compare_values(got, exact, DEFAULT_TOLERANCES[dtype], 0, "y").n_bad == 0
+
+
+def test_an_exception_in_the_function_names_the_users_line_and_keeps_the_traceback() -> None:
+    def broken(v):
+        return v.array.reshape(7)  # raises inside NumPy: 3 elements
+
+    r = check_forward(broken, [np.ones(3)], np.exp, raise_on_failure=False)
+    line = broken.__code__.co_firstlineno + 1
+    assert r.status is Status.ERROR
+    assert f"(at {__file__}:{line} in " in r.message
+    assert r.traceback.startswith("Traceback (most recent call last):")
+    assert f'File "{__file__}", line {line}' in r.traceback

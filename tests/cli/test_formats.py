@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -100,3 +101,59 @@ def test_github_output_of_a_passing_run_has_no_annotation(
 def test_workflow_command_escaping() -> None:
     assert escape_data("100%\r\nnext") == "100%25%0D%0Anext"
     assert escape_property("a: b, c") == "a%3A b%2C c"
+
+
+RAISES = """
+import gradkit
+from gradkit.testing import OpSpec
+
+
+class Broken(gradkit.FunctionNode):
+    def forward(self, inputs):
+        return (inputs[0] * 2,)
+
+    def backward(self, target_input_indexes, grad_outputs):
+        return (grad_outputs[0] @ grad_outputs[0],)  # raises: 2-d by 2-d of shape (3, 4)
+
+
+Broken.spec = OpSpec(dtypes="float64", devices="cpu", checks="backward", shapes=[(3, 4)])
+"""
+
+
+@pytest.fixture
+def raising_op(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A module whose op raises in backward, in the current directory."""
+    path = tmp_path / "raising_ops.py"
+    path.write_text(RAISES)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delitem(sys.modules, "raising_ops", raising=False)  # this test's file
+    return path
+
+
+def test_an_error_report_names_the_line_and_traceback_adds_the_traceback(
+    gradkit_cli: Callable[..., Run], raising_op: Path
+) -> None:
+    line = 1 + RAISES.splitlines().index(
+        "        return (grad_outputs[0] @ grad_outputs[0],)  # raises: 2-d by 2-d of shape (3, 4)"
+    )
+    plain = gradkit_cli("check", "raising_ops")
+    assert plain.code == 1
+    assert f"(at {raising_op}:{line} in Broken.backward)" in plain.out
+    assert "Traceback (most recent call last)" not in plain.out + plain.err
+    traced = gradkit_cli("check", "raising_ops", "--traceback")
+    assert traced.code == 1
+    report, _, rest = traced.out.partition("Traceback (most recent call last):")
+    assert "ERROR backward of Broken" in report
+    assert f'File "{raising_op}", line {line}, in backward' in rest
+    assert "ValueError: matmul: Input operand 1 has a mismatch" in rest
+
+
+def test_json_and_junit_carry_the_traceback_of_an_error(
+    gradkit_cli: Callable[..., Run], raising_op: Path
+) -> None:
+    document = json.loads(gradkit_cli("check", "raising_ops", "--output-format", "json").out)
+    (case,) = [c for c in document["results"] if c["outcome"] == "error"]
+    assert f'File "{raising_op}"' in case["verdict"]["traceback"]
+    root = ET.fromstring(gradkit_cli("check", "raising_ops", "--output-format", "junit").out)
+    (error,) = root.iter("error")
+    assert f'File "{raising_op}"' in error.text

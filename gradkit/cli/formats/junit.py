@@ -53,7 +53,8 @@ def _testcase(result: CaseResult, locations: dict[str, tuple[str, int] | None]) 
         child = ET.SubElement(
             element, "error", message=header, type=result.verdict.subcheck or outcome
         )
-        child.text = result.render()
+        trace = result.verdict.traceback  # the user's exception, as CI logs show errors
+        child.text = result.render() + (f"\n\n{trace}" if trace else "")
     elif outcome == "skipped":
         ET.SubElement(element, "skipped", message=result.reason or "skipped")
     elif outcome == "xfailed":

@@ -52,7 +52,7 @@ def _short(result: CaseResult) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-def _failures(summary: Summary, verbose: bool) -> list[str]:
+def _failures(summary: Summary, verbose: bool, tracebacks: bool) -> list[str]:
     lines = [section("failures")]
     shown: collections.Counter[str] = collections.Counter()
     hidden: dict[str, list[str]] = {}
@@ -61,6 +61,8 @@ def _failures(summary: Summary, verbose: bool) -> list[str]:
         if verbose or shown[name] < REPORTS_PER_OP:
             shown[name] += 1
             lines += [f"___ {result.case_id} ___", result.render(), ""]
+            if tracebacks and result.verdict.traceback:
+                lines += [result.verdict.traceback, ""]
         else:
             hidden.setdefault(name, []).append(result.case_id)
     for name, ids in hidden.items():
@@ -96,11 +98,12 @@ def _summary(summary: Summary, verbose: bool) -> list[str]:
     return lines
 
 
-def render_text(summary: Summary, *, verbose: bool = False) -> str:
-    """The whole text report (no trailing newline)."""
+def render_text(summary: Summary, *, verbose: bool = False, tracebacks: bool = False) -> str:
+    """The whole text report (no trailing newline); with ``tracebacks``, each error's report
+    is followed by the traceback of the exception raised in the user's code."""
     lines: list[str] = []
     if summary.failures:
-        lines += _failures(summary, verbose)
+        lines += _failures(summary, verbose, tracebacks)
     if summary.needs_spec:
         lines.append(section("ops that need a spec"))
         for needs in summary.needs_spec:
