@@ -1,15 +1,19 @@
 """Hypothesis strategies drawn from an OpSpec, and checks run under hypothesis.
 
 The strategies draw what a spec allows: shapes of the ranks the spec lists (sides up to
-``max_side``; zero-size and non-contiguous only when the spec has such cases), plus the
-spec's own per-input shape cases (broadcasting cannot be generalized safely), and input
-values from each input's generator (floats in the domain less the kink margins, integers in
-their range, a ``values`` callable fed with a drawn seed).
+``max_side``; sides equal in every listed case of a rank stay equal; zero-size only on an
+axis the spec's cases of that rank leave empty; non-contiguous only when the spec has such
+cases), the spec's own listed shape cases (broadcasting cannot be generalized safely), and
+input values from each input's generator (floats in the domain less the kink margins, that
+stay there and are not subnormal once cast to the tested dtype; integers in their range; a
+``values`` callable fed with a drawn seed).
 
 :func:`run_hypothesis_check` runs one check of an op on ``max_examples`` drawn examples;
 a failure shrinks to a minimal example (small shapes, simple values), whose verdict is
-returned. Examples on which the op's forward raises are rejected (a generalized shape the op
-does not accept), and so are non-differentiable samples (counted as discarded).
+returned. Examples the spec does not allow are rejected, never failures: those its input
+generators cannot make, those on which the op's forward (or, for the forward check, the
+spec's reference) raises, and non-differentiable samples (counted as discarded). A search in
+which every example is rejected is a ``skipped`` verdict that says why.
 
 This is the only module of :mod:`gradkit.testing` that imports hypothesis.
 
@@ -19,13 +23,13 @@ Each function takes keyword-only options, each a value or (where marked) a strat
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy
 from hypothesis import HealthCheck, Phase, Verbosity, given, reject, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
-from hypothesis.errors import Unsatisfiable
+from hypothesis.errors import HypothesisException, Unsatisfiable
 from hypothesis.extra import numpy as hnp
 
 from gradkit.check.result import CheckResult, GradientCheckError, Status
@@ -52,17 +56,36 @@ def _strategy(value: Any) -> st.SearchStrategy[Any]:
     return value if isinstance(value, st.SearchStrategy) else st.just(value)
 
 
+def _axis_groups(cases: list[ShapeCase], rank: int) -> list[list[int]]:
+    # Axes whose sides are equal in every listed case of this rank (a square matrix stays
+    # square), as groups of axes drawn with one side.
+    shapes = [c.shapes[0] for c in cases if len(c.shapes[0]) == rank]
+    groups: list[list[int]] = []
+    for axis in range(rank):
+        for group in groups:
+            if all(s[group[0]] == s[axis] for s in shapes):
+                group.append(axis)
+                break
+        else:
+            groups.append([axis])
+    return groups
+
+
 def shape_cases(spec: OpSpec, *, max_side: int = _MAX_SIDE) -> st.SearchStrategy[ShapeCase]:
     """Shape cases for ``spec``.
 
     Args:
         spec: the op's spec.
-        max_side: the largest side drawn (default 4). Sides start at 1, or at 0 when the spec
-            lists a zero-size case.
+        max_side: the largest side drawn (default 4). Sides start at 1; at 0 only on an axis
+            that is 0 in one of the spec's cases of that rank.
 
     Draws shared shapes (one shape for all inputs, mapped through their shape rules) of the
-    ranks of the spec's shared cases, non-contiguous when the spec has such a case; and the
-    spec's per-input cases as listed.
+    ranks of the spec's shared cases, non-contiguous when the spec has such a case: sides
+    that are equal in every listed case of a rank stay equal (square matrices stay square),
+    and an axis is zero-size only where a listed case of that rank has a zero there (``(0, 3)``
+    allows empty batches, not empty reductions over the last axis). The spec's own cases are
+    drawn too, as listed, so that an op whose shapes the generalization misses (divisibility,
+    a minimum length) is still exercised with drawn values.
 
     >>> from hypothesis import given
     >>> from gradkit.testing import OpSpec
@@ -73,57 +96,89 @@ def shape_cases(spec: OpSpec, *, max_side: int = _MAX_SIDE) -> st.SearchStrategy
     >>> test()
     """
     shared = [c for c in spec.shapes if c.is_shared]
-    listed = [c for c in spec.shapes if not c.is_shared]
     options = []
     if shared:
         ranks = sorted({len(c.shapes[0]) for c in shared})
-        min_side = 0 if any(c.has_zero_size for c in shared) else 1
+        plans = {}
+        for rank in ranks:
+            zero = [
+                any(c.shapes[0][a] == 0 for c in shared if len(c.shapes[0]) == rank)
+                for a in range(rank)
+            ]
+            plans[rank] = [
+                (g, 0 if all(zero[a] for a in g) else 1) for g in _axis_groups(shared, rank)
+            ]
         nc = any(c.noncontiguous for c in shared)
 
         @st.composite
         def draw_shared(draw: st.DrawFn) -> ShapeCase:
             rank = draw(st.sampled_from(ranks))
-            shape = (
-                draw(
-                    hnp.array_shapes(
-                        min_dims=rank, max_dims=rank, min_side=min_side, max_side=max_side
-                    )
-                )
-                if rank
-                else ()
-            )
+            shape = [0] * rank
+            for group, low in plans[rank]:
+                side = draw(st.integers(low, max_side))
+                for axis in group:
+                    shape[axis] = side
             noncontiguous = nc and rank > 0 and shape[-1] >= 2 and draw(st.booleans())
             return ShapeCase((tuple(shape),), noncontiguous)
 
         options.append(draw_shared())
-    if listed:
-        options.append(st.sampled_from(listed))
+    options.append(st.sampled_from(spec.shapes))
     return st.one_of(options)
 
 
-def _float_elements(inp: Input) -> st.SearchStrategy[float]:
+def _float_elements(inp: Input, dtype: str) -> st.SearchStrategy[float]:
+    # Values that stay inside the domain and the kink margins once cast to ``dtype``, and
+    # that are not subnormal there (a float16 cast of 1e-5 is subnormal: no op is accurate
+    # there, and the default draws never land there either).
+    target = numpy.dtype(dtype)
+    tiny = float(numpy.finfo(target).smallest_normal)
+
+    def fits(lo: float, hi: float) -> Callable[[float], bool]:
+        def check(value: float) -> bool:
+            cast = float(numpy.asarray(value, dtype=target))
+            return lo < cast < hi and (cast == 0.0 or abs(cast) >= tiny)
+
+        return check
+
     return st.one_of(
         [
-            st.floats(lo, hi, exclude_min=True, exclude_max=True, allow_subnormal=False)
+            st.floats(lo, hi, exclude_min=True, exclude_max=True, allow_subnormal=False).filter(
+                fits(lo, hi)
+            )
             for lo, hi in inp.sampling_intervals
         ]
     )
 
 
+def _values_strategy(inp: Input, shape: tuple[int, ...], dtype: str) -> st.SearchStrategy[Any]:
+    values = inp.values
+    assert values is not None
+
+    def call(seed: int) -> Any:
+        out = numpy.asarray(values(numpy.random.default_rng(seed), shape, dtype), dtype)
+        if out.shape != tuple(shape):
+            raise ValueError(
+                f"Input(values=...) returned shape {out.shape} for requested shape {shape}"
+            )
+        return out
+
+    return st.integers(0, 2**32 - 1).map(call)
+
+
 def _input_strategy(inp: Input, shape: tuple[int, ...], dtype: str) -> st.SearchStrategy[Any]:
     kind = numpy.dtype(dtype).kind
+    if any(d < 0 for d in shape):
+        raise ValueError(f"the input's shape rule gave the negative shape {shape}")
     if inp.values is not None:
-        values = inp.values
-        return st.integers(0, 2**32 - 1).map(
-            lambda s: numpy.asarray(values(numpy.random.default_rng(s), shape, dtype), dtype)
-        )
+        return _values_strategy(inp, shape, dtype)
     if kind == "b":
         return hnp.arrays(numpy.bool_, shape, elements=st.booleans(), fill=st.nothing())
     if kind in "iu":
         low, high = inp.domain  # type: ignore[misc]  # validated: integer inputs have one
         elements = st.integers(int(low), int(high) - 1)
         return hnp.arrays(numpy.dtype(dtype), shape, elements=elements, fill=st.nothing())
-    floats = hnp.arrays(numpy.float64, shape, elements=_float_elements(inp), fill=st.nothing())
+    elements = _float_elements(inp, dtype)
+    floats = hnp.arrays(numpy.float64, shape, elements=elements, fill=st.nothing())
     return floats.map(lambda a: a.astype(dtype))
 
 
@@ -208,19 +263,75 @@ def _describe(case: ShapeCase, host: tuple[Any, ...]) -> str:
     return text
 
 
-def _forward_runs(func: Callable[..., Any], arrays: list[Any]) -> bool:
+def _forward_problem(func: Callable[..., Any], arrays: list[Any]) -> str | None:
+    """What the op's forward raised on ``arrays``, or ``None`` when it runs."""
     try:
         with no_backprop_mode(), numpy.errstate(all="ignore"):
             func(*[Variable(a) for a in arrays])
-    except Exception:
-        return False
-    return True
+    except Exception as error:
+        return f"the op's forward raised {type(error).__name__}: {error}"
+    return None
+
+
+def _reference_problem(reference: Callable[..., Any], host: tuple[Any, ...]) -> str | None:
+    """What the spec's reference raised on ``host`` (upcast as the forward check does)."""
+    upcast = [a.astype(numpy.float64) if a.dtype.kind == "f" else a for a in host]
+    try:
+        with numpy.errstate(all="ignore"):
+            reference(*upcast)
+    except Exception as error:
+        return f"the spec's reference raised {type(error).__name__}: {error}"
+    return None
+
+
+def _unusable(case: Case, state: dict[str, Any]) -> CheckResult:
+    """The verdict of a search in which hypothesis found no example the op accepts."""
+    rejected: dict[str, tuple[int, str]] = state["rejected"]
+    discarded = state["discarded"]
+    spec = case.target.spec
+    tokens = ", ".join(c.token for c in spec.shapes)
+    common = {
+        "check": case.check,
+        "target": case.target.label,
+        "dtype": case.dtype,
+        "device": case.device,
+        "seed": case.seed,
+        "discarded_samples": discarded,
+    }
+    if discarded and not rejected:
+        return CheckResult(
+            status=Status.NONDIFFERENTIABLE,
+            subcheck="values",
+            message=(
+                f"every drawn example ({discarded}) was non-differentiable; declare the op's "
+                "kinks in its spec (Input(kinks=...)) or narrow its domain"
+            ),
+            **common,
+        )
+    why = "; ".join(
+        f"{reason} ({n} time{'s' if n > 1 else ''}, e.g. shapes {where})"
+        for reason, (n, where) in sorted(rejected.items(), key=lambda kv: -kv[1][0])[:3]
+    )
+    if discarded:
+        why += f"; {discarded} non-differentiable"
+    reason = (
+        f"hypothesis found no example the op accepts: {why}. Its spec's shapes ({tokens}) "
+        "generalize to shapes the op refuses, and drawing the listed shapes found nothing "
+        "either; list the shapes the op accepts, or Skip its 'hypothesis' cases with the reason"
+    )
+    return CheckResult(status=Status.SKIPPED, message=reason, reason=reason, **common)
 
 
 def run_hypothesis_case(case: Case) -> CheckResult:
     """Run a hypothesis-driven case (``case.hypothesis`` examples, seeded with the case seed)
     and return the verdict: that of the minimal failing example, else a ``passed`` summary.
-    Every non-differentiable example is rejected and counted in ``discarded_samples``.
+
+    An example the spec does not allow is rejected, never a failure: one whose inputs the
+    spec's generators cannot make (a ``values`` callable or shape rule raising on a generalized
+    shape), one on which the op's forward raises, or, for the forward check, on which the
+    spec's reference raises. A non-differentiable example is rejected and counted in
+    ``discarded_samples``. When every drawn example is rejected, the verdict is ``skipped``
+    with the reasons (``nondifferentiable`` when every one was non-differentiable).
 
     >>> import gradkit
     >>> from gradkit.testing import OpSpec
@@ -237,7 +348,19 @@ def run_hypothesis_case(case: Case) -> CheckResult:
 
     spec = case.target.spec
     func = case.target.function()
-    state: dict[str, Any] = {"failing": None, "passed": 0, "discarded": 0, "evals": 0}
+    reference = spec.reference if case.check == "forward" else None
+    state: dict[str, Any] = {
+        "failing": None,
+        "passed": 0,
+        "discarded": 0,
+        "evals": 0,
+        "rejected": {},
+    }
+
+    def refuse(reason: str, shape: ShapeCase) -> NoReturn:
+        n, where = state["rejected"].get(reason, (0, shape.token))
+        state["rejected"][reason] = (n + 1, where)
+        reject()
 
     @hypothesis_seed(case.seed)
     @settings(
@@ -251,12 +374,21 @@ def run_hypothesis_case(case: Case) -> CheckResult:
         suppress_health_check=list(HealthCheck),
         phases=(Phase.generate, Phase.shrink),
     )
-    @given(case_inputs(spec, dtype=case.dtype))
-    def search(example: tuple[ShapeCase, tuple[Any, ...]]) -> None:
-        shape, host = example
+    @given(st.data())
+    def search(data: st.DataObject) -> None:
+        shape = data.draw(shape_cases(spec))
+        try:
+            host = data.draw(input_values(spec, shape=shape, dtype=case.dtype))
+        except HypothesisException:
+            raise
+        except Exception as error:  # a values callable or shape rule refusing the shape
+            refuse(f"the spec's input generator raised {type(error).__name__}: {error}", shape)
         placed = place_inputs(host, case.device, noncontiguous=shape.noncontiguous)
-        if not _forward_runs(func, placed):
-            reject()
+        problem = _forward_problem(func, placed)
+        if problem is None and reference is not None:
+            problem = _reference_problem(reference, host)
+        if problem is not None:
+            refuse(problem, shape)
         verdict = check_inputs(case, shape, list(host), case.seed)
         state["evals"] += verdict.n_evals
         if verdict.status is Status.NONDIFFERENTIABLE:
@@ -277,25 +409,15 @@ def run_hypothesis_case(case: Case) -> CheckResult:
         verdict.discarded_samples = state["discarded"]
         return verdict
     except Unsatisfiable:
-        return CheckResult(
-            status=Status.NONDIFFERENTIABLE if state["discarded"] else Status.ERROR,
-            check=case.check,
-            subcheck=None if state["discarded"] else "exception",
-            message=(
-                f"no usable example in {case.hypothesis}: {state['discarded']} were "
-                "non-differentiable and the op's forward raised on the others; restrict the "
-                "spec's shapes or domains"
-            ),
-            target=case.target.label,
-            dtype=case.dtype,
-            device=case.device,
-            seed=case.seed,
-            discarded_samples=state["discarded"],
-        )
+        return _unusable(case, state)
+    message = f"{state['passed']} hypothesis examples passed"
+    n_rejected = sum(n for n, _ in state["rejected"].values())
+    if n_rejected:
+        message += f" ({n_rejected} drawn examples the op does not accept were rejected)"
     return CheckResult(
         status=Status.PASSED,
         check=case.check,
-        message=f"{state['passed']} hypothesis examples passed",
+        message=message,
         target=case.target.label,
         dtype=case.dtype,
         device=case.device,

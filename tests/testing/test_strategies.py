@@ -25,7 +25,8 @@ FAST = settings(max_examples=60, deadline=None)
 @given(shape_cases(OpSpec(shapes=[(3, 4), (5,)]), max_side=3))
 def test_shapes_keep_the_spec_ranks_and_max_side(case: ShapeCase) -> None:
     (shape,) = case.shapes
-    assert len(shape) in (1, 2) and all(1 <= d <= 3 for d in shape)
+    assert len(shape) in (1, 2)
+    assert all(1 <= d <= 3 for d in shape) or shape in ((3, 4), (5,))  # or a listed case
     assert not case.noncontiguous
 
 
@@ -85,17 +86,17 @@ def test_values_respect_domains_kinks_and_fixed_dtypes(arrays: tuple) -> None:
             inputs=[
                 Input(),
                 Input(shape=lambda s: (s[-1], 2)),
-                Input(values=lambda r, s, d: np.eye(2)),
+                Input(values=lambda r, s, d: np.full(s, 7.0)),
             ],
             shapes=[(3, 4)],
         )
     )
 )
 def test_shape_rules_and_values_callables(example) -> None:
-    case, (x, w, eye) = example
+    case, (x, w, sevens) = example
     (shape,) = case.shapes
     assert x.shape == shape and w.shape == (shape[-1], 2)
-    assert (eye == np.eye(2)).all()
+    assert sevens.shape == shape and (sevens == 7.0).all()
 
 
 class Square(gradkit.FunctionNode):
@@ -176,3 +177,92 @@ def test_an_op_without_a_spec_is_refused() -> None:
 
     with pytest.raises(ValueError, match="has no spec"):
         run_hypothesis_check(plain)
+
+
+# ---------------------------------------------------------------- examples the spec forbids
+@FAST
+@given(shape_cases(OpSpec(shapes=[(3, 3), (2, 3, 3)])))
+def test_sides_equal_in_every_listed_case_stay_equal(case: ShapeCase) -> None:
+    (shape,) = case.shapes
+    assert shape[-1] == shape[-2]
+
+
+@FAST
+@given(shape_cases(OpSpec(shapes=[(3, 4), (0, 4)])))
+def test_zero_size_only_on_the_axes_the_spec_lists_it(case: ShapeCase) -> None:
+    (shape,) = case.shapes
+    assert shape[1] >= 1
+
+
+@FAST
+@given(
+    input_values(
+        OpSpec(inputs=[Input(domain=(0.0, 1e-3))]), shape=ShapeCase.parse((4,)), dtype="float16"
+    )
+)
+def test_values_stay_in_the_domain_and_normal_in_the_tested_dtype(arrays: tuple) -> None:
+    (x,) = arrays
+    assert ((x > 0) & (x >= np.finfo(np.float16).smallest_normal) & (x < 1e-3)).all()
+
+
+def _pairs_only(rng, shape, dtype):
+    if shape[0] != 2:
+        raise ValueError("this generator makes pairs only")
+    return rng.uniform(-1.0, 1.0, size=shape)
+
+
+class SquarePairs(Square):
+    """A correct op whose input generator refuses every first side but 2."""
+
+
+SquarePairs.spec = OpSpec(inputs=[Input(values=_pairs_only)], shapes=[(2, 3)])
+
+
+def test_a_generator_refusing_a_generalized_shape_rejects_it() -> None:
+    for check in ("backward", "double_backward"):
+        r = run_hypothesis_check(SquarePairs, check=check, max_examples=10)
+        assert r.passed, r.message
+
+
+def _reference_of_rows(x):
+    if x.shape[0] != 3:
+        raise ValueError("a reference written for 3 rows")
+    return x * x
+
+
+class SquareRows(Square):
+    """A correct op whose reference handles the spec's listed shape only."""
+
+
+SquareRows.spec = OpSpec(shapes=[(3, 4)], reference=_reference_of_rows)
+
+
+def test_an_example_the_reference_refuses_is_rejected() -> None:
+    r = run_hypothesis_check(SquareRows, check="forward", max_examples=10)
+    assert r.passed and "rejected" in r.message, r.message
+
+
+class Refuses(Square):
+    def forward(self, inputs):
+        raise ValueError("never accepts anything")
+
+
+Refuses.spec = OpSpec(shapes=[(3, 4)])
+
+
+def test_no_usable_example_is_a_skip_that_says_why() -> None:
+    r = run_hypothesis_check(Refuses, max_examples=5, raise_on_failure=False)
+    assert r.status == "skipped"
+    assert r.reason.startswith("hypothesis found no example the op accepts: the op's forward ")
+    assert "ValueError: never accepts anything" in r.reason and "shapes (3x4)" in r.reason
+
+
+def test_a_wrong_backward_is_still_caught_among_rejected_shapes() -> None:
+    class BadPairs(SquarePairs):
+        def backward(self, target_input_indexes, grad_outputs):
+            (x,) = self.get_retained_inputs()
+            return (x * grad_outputs[0],)  # planted bug: 2 * x
+
+    BadPairs.spec = SquarePairs.spec
+    r = run_hypothesis_check(BadPairs, max_examples=10, raise_on_failure=False)
+    assert r.status == "failed" and r.subcheck == "values"
