@@ -13,6 +13,7 @@ follow. ``std`` is not differentiable where all the reduced elements are equal (
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy
@@ -60,7 +61,9 @@ class Var(_Moment):
     ) -> tuple[Variable, ...]:
         centered, shape, dof = self._centered()
         gy = expand_to_input(grad_outputs[0], shape, self.axes, self.keepdims)
-        return (mul(gy, mul(centered, 2.0 / dof)),)
+        # n == ddof: the forward divides by 0 (inf, or nan for 0/0); so does the gradient.
+        scale = 2.0 / dof if dof != 0 else math.inf
+        return (mul(gy, mul(centered, scale)),)
 
 
 class Std(_Moment):

@@ -33,3 +33,15 @@ def test_float32_and_scalar(device) -> None:
     x = device.send(np.array([1.0, 2.0, 4.0], dtype=np.float32))
     assert gradkit.to_numpy(std(x).array).dtype == np.float32
     assert float(gradkit.to_numpy(var(device.send(np.array(3.0))).array)) == 0.0
+
+
+@pytest.mark.parametrize("op", [var, std])
+def test_no_degrees_of_freedom_give_a_nonfinite_gradient_not_an_exception(op) -> None:
+    # n == ddof: the forward divides by zero; backward must not raise ZeroDivisionError.
+    x = gradkit.Variable(np.array([[0.25], [0.5]]))
+    y = op(x, axis=1, ddof=1)
+    with np.errstate(all="ignore"):
+        y.grad = np.ones_like(y.array)
+        y.backward()
+    assert not np.isfinite(y.array).any()
+    assert not np.isfinite(x.grad).any()
