@@ -1,9 +1,9 @@
 """Hypothesis strategies drawn from an OpSpec, and checks run under hypothesis.
 
 The strategies draw what a spec allows: shapes of the ranks the spec lists (sides up to
-``max_side``; sides equal in every listed case of a rank stay equal; zero-size only on an
-axis the spec's cases of that rank leave empty; non-contiguous only when the spec has such
-cases), the spec's own listed shape cases (broadcasting cannot be generalized safely), and
+``max_side``; sides equal in every listed case of a rank stay equal; sides of 0 or 1 only on
+an axis where the spec's cases of that rank have them; non-contiguous only when the spec has
+such cases), the spec's own listed shape cases (broadcasting cannot be generalized safely), and
 input values from each input's generator (floats in the domain less the kink margins, that
 stay there and are not subnormal once cast to the tested dtype; integers in their range; a
 ``values`` callable fed with a drawn seed).
@@ -76,16 +76,17 @@ def shape_cases(spec: OpSpec, *, max_side: int = _MAX_SIDE) -> st.SearchStrategy
 
     Args:
         spec: the op's spec.
-        max_side: the largest side drawn (default 4). Sides start at 1; at 0 only on an axis
-            that is 0 in one of the spec's cases of that rank.
+        max_side: the largest side drawn (default 4). Sides start at 2; at 1 or 0 only on an
+            axis that is 1 or 0 in one of the spec's cases of that rank.
 
     Draws shared shapes (one shape for all inputs, mapped through their shape rules) of the
     ranks of the spec's shared cases, non-contiguous when the spec has such a case: sides
     that are equal in every listed case of a rank stay equal (square matrices stay square),
-    and an axis is zero-size only where a listed case of that rank has a zero there (``(0, 3)``
-    allows empty batches, not empty reductions over the last axis). The spec's own cases are
-    drawn too, as listed, so that an op whose shapes the generalization misses (divisibility,
-    a minimum length) is still exercised with drawn values.
+    and an axis is zero-size (or of size 1) only where a listed case of that rank has a zero
+    (or a 1) there: ``(0, 3)`` allows empty batches, not empty reductions over the last axis.
+    The spec's own cases are drawn too, as listed, so that an op whose shapes the
+    generalization misses (divisibility, a minimum length) is still exercised with drawn
+    values.
 
     >>> from hypothesis import given
     >>> from gradkit.testing import OpSpec
@@ -101,13 +102,12 @@ def shape_cases(spec: OpSpec, *, max_side: int = _MAX_SIDE) -> st.SearchStrategy
         ranks = sorted({len(c.shapes[0]) for c in shared})
         plans = {}
         for rank in ranks:
-            zero = [
-                any(c.shapes[0][a] == 0 for c in shared if len(c.shapes[0]) == rank)
-                for a in range(rank)
-            ]
-            plans[rank] = [
-                (g, 0 if all(zero[a] for a in g) else 1) for g in _axis_groups(shared, rank)
-            ]
+            listed = [c.shapes[0] for c in shared if len(c.shapes[0]) == rank]
+            # The smallest side of each axis: 0 or 1 only where a listed case has it (a side
+            # of 1 is special: one element to reduce or normalize is a kink for std, a
+            # constant for normalize), else 2.
+            low = [min(2, *(s[a] for s in listed)) for a in range(rank)]
+            plans[rank] = [(g, max(low[a] for a in g)) for g in _axis_groups(shared, rank)]
         nc = any(c.noncontiguous for c in shared)
 
         @st.composite
@@ -462,7 +462,7 @@ def run_hypothesis_check(
     ...         return (x * grad_outputs[0],)  # planted bug: 2 * x
     >>> Square.spec = OpSpec(shapes=[(3, 4)])
     >>> r = run_hypothesis_check(Square, max_examples=20, raise_on_failure=False)
-    >>> r.status.value, r.message.startswith("minimal failing example after shrinking: shapes 1x1")
+    >>> r.status.value, r.message.startswith("minimal failing example after shrinking: shapes 2x2")
     ('failed', True)
     """
     if isinstance(op, Target):
