@@ -66,7 +66,8 @@ def _reference(axis: int = 1, reduction: str = "none") -> Any:
 
 
 # Norms far above eps: the clamp (a kink of maximum) is never reached in the samples.
-_INPUTS = [Input(domain=(0.2, 1.0)), Input(domain=(-1.0, 1.0))]
+# A zero vector is a kink (of the whole vector): x1's elements stay away from 0.
+_INPUTS = [Input(domain=(0.2, 1.0)), Input(domain=(-1.0, 1.0), kinks=(0.0,))]
 op_spec(
     name="cosine_similarity",
     inputs=_INPUTS,

@@ -24,7 +24,7 @@ import numpy
 
 from gradkit import Variable, get_array_module
 from gradkit.arithmetic import div, exp, log, mul, sub
-from gradkit.testing import Input, op_spec
+from gradkit.testing import Input, Skip, op_spec
 from gradkit_ops.comparison import where
 from gradkit_ops.loss._reduction import REDUCTIONS, check_reduction, check_same_shape, reduce
 from gradkit_ops.reduction import sum
@@ -80,11 +80,21 @@ def _reference(reduction: str = "mean", log_target: bool = False) -> Any:
 
 
 _INPUTS = [Input(domain=(-3.0, 0.0)), Input(domain=(0.05, 1.0))]
+# t * (log t - x) cancels where x is near log t, and float16 rounds log t to ~1e-3: hypothesis
+# finds such points (x = -2.97, t = 0.0508: 2% off), which uniform draws rarely hit.
+_F16_CANCELLATION = Skip(
+    "float16 forward loses ~2% to cancellation in log t - x where x is near log t "
+    "(log t rounded to float16); a float16 accuracy limit, not a bug",
+    dtypes="float16",
+    checks="forward",
+    shapes="hypothesis",
+)
 op_spec(
     name="kl_div",
     inputs=_INPUTS,
     shapes=[(3, 4), (), "3x4nc"],
     reference=_reference(),
+    skips=[_F16_CANCELLATION],
     examples=[
         # A zero target contributes 0.
         ([numpy.log([[0.25, 0.25, 0.5]]), numpy.array([[0.5, 0.5, 0.0]])], numpy.log(2.0) / 3)
@@ -97,6 +107,7 @@ for _reduction in ("batchmean", "sum", "none"):
         kwargs={"reduction": _reduction},
         shapes=[(3, 4), "3x4nc", (0, 3)] if _reduction != "batchmean" else [(3, 4), "3x4nc"],
         reference=_reference(_reduction),
+        skips=[_F16_CANCELLATION],
     )(kl_div)
 op_spec(
     name="kl_div.log_target",

@@ -57,13 +57,15 @@ def _reference(x: numpy.ndarray, axis: int = 1, eps: float = 1e-5) -> numpy.ndar
 _ZERO_ROW = numpy.array([[0.0, 0.0, 0.0], [1.0, -2.0, 2.0]])
 op_spec(
     name="normalize",
+    # A zero row is a kink (of the whole row); elements away from 0 keep rows away from it.
+    inputs=[Input(kinks=(0.0,))],
     shapes=[(3, 4), (2, 3, 4), (0, 4), "3x4nc"],
     reference=_reference,
     examples=[([_ZERO_ROW], [[0.0, 0.0, 0.0], [v / (3.0 + 1e-5) for v in (1.0, -2.0, 2.0)]])],
 )(normalize)
 op_spec(
     name="normalize.last_axis",
-    inputs=[Input(domain=(-3.0, 3.0))],
+    inputs=[Input(domain=(-3.0, 3.0), kinks=(0.0,))],
     kwargs={"axis": -1, "eps": 0.5},
     shapes=[(3, 4), (4,), "3x4nc"],
     reference=lambda x: _reference(x, axis=-1, eps=0.5),

@@ -20,7 +20,8 @@ import numpy
 
 from gradkit import FunctionNode, Variable, get_array_module
 from gradkit.arithmetic import div, mul, sub
-from gradkit.testing import Unchecked, op_spec
+from gradkit.testing import Input, Unchecked, op_spec
+from gradkit_ops.array._values import distinct
 from gradkit_ops.reduction._axes import expand_to_input, reduced_axes, reduced_size
 from gradkit_ops.reduction.mean import mean
 
@@ -116,20 +117,25 @@ def std(
 
 for _op, _ref in ((var, numpy.var), (std, numpy.std)):
     # std is not differentiable where the reduced elements are all equal, e.g. one element
-    # with ddof=0: no scalar case for it.
+    # with ddof=0: no scalar case for it, and distinct values (drawn by a values callable,
+    # so hypothesis mode draws its seed, not rows of equal values).
+    _inputs = [Input(values=distinct)] if _op is std else 1
     op_spec(
         name=_op.__name__,
+        inputs=_inputs,
         shapes=[(3, 4), "3x4nc"] + ([()] if _op is var else []),
         reference=_ref,
     )(_op)
     op_spec(
         name=f"{_op.__name__}.ddof",
+        inputs=_inputs,
         kwargs={"axis": 1, "ddof": 1, "keepdims": True},
         shapes=[(3, 4), "3x4nc", (0, 4)],
         reference=lambda x, _ref=_ref: _ref(x, axis=1, ddof=1, keepdims=True),
     )(_op)
     op_spec(
         name=f"{_op.__name__}.axes",
+        inputs=_inputs,
         kwargs={"axis": (0, 2), "ddof": 2},
         shapes=[(2, 3, 4), "2x3x4nc", (2, 0, 4)],
         reference=lambda x, _ref=_ref: _ref(x, axis=(0, 2), ddof=2),
