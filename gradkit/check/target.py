@@ -59,20 +59,15 @@ def as_output_tuple(outputs: Any, label: str) -> tuple[Variable, ...]:
 def _check_callable(func: Any) -> None:
     """Raise a TypeError that shows the call to write when ``func`` is not a function of the
     inputs: a FunctionNode (class or instance) or a classic Function class."""
-    node = getattr(func, "__self__", None)  # a bound method, such as Node().apply
+    bound = getattr(func, "__self__", None)  # a bound method, such as Node().apply
+    node = func if isinstance(func, FunctionNode) else bound
     if isinstance(node, FunctionNode):
         name = type(node).__name__
+        what = f"a {name} instance" if node is func else f"a method of one {name} instance"
         raise TypeError(
-            f"func is a method of one {name} instance; a FunctionNode records one call, and a "
-            f"check calls the function many times. Pass a function that applies a new node "
-            f"per call, e.g. lambda *xs: {name}().apply(xs)"
-        )
-    if isinstance(func, FunctionNode):
-        name = type(func).__name__
-        raise TypeError(
-            f"func is a {name} instance; a FunctionNode records one call, and a check calls "
-            f"the function many times. Pass a function that applies a new node per call, "
-            f"e.g. lambda *xs: {name}().apply(xs)"
+            f"func is {what}; a FunctionNode records one call, and a check calls the function "
+            f"many times. Pass a function that applies a new node per call, e.g. "
+            f"lambda *xs: {name}().apply(xs)"
         )
     if isinstance(func, type) and issubclass(func, FunctionNode):
         name = func.__name__
