@@ -39,7 +39,6 @@ class LogSumExp(FunctionNode):
     def forward(self, inputs: tuple[Any, ...]) -> tuple[Any, ...]:
         (x,) = inputs
         self.retain_inputs((0,))
-        self.retain_outputs((0,))
         xp = get_array_module(x)
         axes = self.axes
         if reduced_size(tuple(x.shape), axes) == 0:
@@ -55,11 +54,19 @@ class LogSumExp(FunctionNode):
         self, target_input_indexes: tuple[int, ...], grad_outputs: tuple[Variable, ...]
     ) -> tuple[Variable, ...]:
         (x,) = self.get_retained_inputs()
-        (y,) = self.get_retained_outputs()
         shape = tuple(x.shape)
         gy = expand_to_input(grad_outputs[0], shape, self.axes, self.keepdims)
-        y = expand_to_input(y, shape, self.axes, self.keepdims)
-        return (mul(gy, exp(sub(x, y))),)
+        if reduced_size(shape, self.axes) == 0:
+            return (mul(gy, exp(x)),)  # empty: no element to weigh (the result is empty too)
+        # softmax(x) = exp(x - m - lse(x - m)) for the constant m = max(x), as the forward
+        # shifts. Not exp(x - y): the output y is rounded to x's dtype near max(x), which
+        # throws away the digits of 1 - p that the second derivative p (1 - p) needs.
+        xd = x.array
+        xp = get_array_module(xd)
+        m = xp.max(xd, axis=self.axes, keepdims=True)
+        shifted = sub(x, xp.where(xp.isfinite(m), m, xp.zeros_like(m)))
+        (z,) = LogSumExp(self.axes, True).apply((shifted,))
+        return (mul(gy, exp(sub(shifted, z))),)
 
 
 def _squeezed(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
