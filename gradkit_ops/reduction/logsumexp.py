@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy
 
-from gradkit import FunctionNode, Variable, get_array_module
+from gradkit import FunctionNode, Variable, config, get_array_module
 from gradkit.arithmetic import exp, mul, sub
 from gradkit.testing import Input, Unchecked, op_spec
 from gradkit_ops.reduction._axes import (
@@ -26,7 +26,7 @@ from gradkit_ops.reduction._axes import (
     reduced_size,
 )
 
-__all__ = ["LogSumExp", "logsumexp"]
+__all__ = ["LogSumExp", "ShiftedLogSumExp", "logsumexp"]
 
 
 class LogSumExp(FunctionNode):
@@ -35,6 +35,10 @@ class LogSumExp(FunctionNode):
     def __init__(self, axes: tuple[int, ...], keepdims: bool) -> None:
         self.axes = axes
         self.keepdims = keepdims
+        # Set by forward for the gradient (keepdims shape): the shift m = max(x) and
+        # lse(x - m), which holds the digits that the rounded output y = m + lse(x - m) loses.
+        self.shift: Any = None
+        self.shifted_lse: Any = None
 
     def forward(self, inputs: tuple[Any, ...]) -> tuple[Any, ...]:
         (x,) = inputs
@@ -47,7 +51,9 @@ class LogSumExp(FunctionNode):
         m = xp.max(x, axis=axes, keepdims=True)
         # An all -inf (or +inf) slice would give inf - inf; shift it by 0 instead.
         m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
-        y = xp.log(xp.sum(xp.exp(x - m), axis=axes, keepdims=True)) + m
+        s = xp.log(xp.sum(xp.exp(x - m), axis=axes, keepdims=True))
+        self.shift, self.shifted_lse = m, s
+        y = s + m
         return (y if self.keepdims else xp.reshape(y, _squeezed(x.shape, axes)),)
 
     def backward(
@@ -58,15 +64,48 @@ class LogSumExp(FunctionNode):
         gy = expand_to_input(grad_outputs[0], shape, self.axes, self.keepdims)
         if reduced_size(shape, self.axes) == 0:
             return (mul(gy, exp(x)),)  # empty: no element to weigh (the result is empty too)
-        # softmax(x) = exp(x - m - lse(x - m)) for the constant m = max(x), as the forward
-        # shifts. Not exp(x - y): the output y is rounded to x's dtype near max(x), which
-        # throws away the digits of 1 - p that the second derivative p (1 - p) needs.
-        xd = x.array
-        xp = get_array_module(xd)
-        m = xp.max(xd, axis=self.axes, keepdims=True)
-        shifted = sub(x, xp.where(xp.isfinite(m), m, xp.zeros_like(m)))
-        (z,) = LogSumExp(self.axes, True).apply((shifted,))
-        return (mul(gy, exp(sub(shifted, z))),)
+        # softmax(x) = exp(x - m - lse(x - m)), not exp(x - y): y is rounded to x's dtype
+        # near max(x), which throws away the digits of 1 - p that p (1 - p), the second
+        # derivative, needs. lse(x - m) is the forward's value, as a function of x.
+        if not config.enable_backprop and type(x.array) is numpy.ndarray and x.ndim:
+            # First order on NumPy (no graph to record): the same values, in one array
+            # (0-d arrays take the general path: NumPy gives scalars for them).
+            p = x.array - self.shift
+            p -= self.shifted_lse
+            numpy.exp(p, out=p)
+            p *= gy.array
+            return (Variable(p, requires_grad=False),)
+        (s,) = ShiftedLogSumExp(self).apply((x,))
+        return (mul(gy, _softmax(x, self.shift, s)),)
+
+
+class ShiftedLogSumExp(FunctionNode):
+    """``logsumexp(x) - m`` (keepdims) for the constant shift ``m`` of a :class:`LogSumExp`:
+    its value is the one that forward computed, its gradient that of logsumexp. It gives the
+    gradient of logsumexp a differentiable ``lse(x - m)`` without computing it again."""
+
+    spec = Unchecked("checked through the double backward of gradkit_ops.logsumexp()")
+
+    def __init__(self, lse: LogSumExp) -> None:
+        self.lse = lse
+
+    def forward(self, inputs: tuple[Any, ...]) -> tuple[Any, ...]:
+        self.retain_inputs((0,))
+        self.retain_outputs((0,))
+        return (self.lse.shifted_lse,)
+
+    def backward(
+        self, target_input_indexes: tuple[int, ...], grad_outputs: tuple[Variable, ...]
+    ) -> tuple[Variable, ...]:
+        (x,) = self.get_retained_inputs()
+        (s,) = self.get_retained_outputs()
+        gy = expand_to_input(grad_outputs[0], tuple(x.shape), self.lse.axes, True)
+        return (mul(gy, _softmax(x, self.lse.shift, s)),)
+
+
+def _softmax(x: Variable, shift: Any, shifted_lse: Variable) -> Variable:
+    # exp(x - m - lse(x - m)), with lse(x - m) of keepdims shape, broadcast over x.
+    return exp(sub(sub(x, shift), shifted_lse))
 
 
 def _squeezed(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
