@@ -64,12 +64,7 @@ from gradkit.exceptions import BackwardResultError, DoubleBackpropError
 from gradkit.parameter import Parameter
 from gradkit.variable import Variable, is_float_dtype
 
-__all__ = [
-    "check_backward",
-    "BackwardCheckOptions",
-    "run_check",
-    "SMALL_INPUT_ELEMENTS",
-]
+__all__ = ["check_backward", "BackwardCheckOptions", "run_check", "SMALL_INPUT_ELEMENTS"]
 
 #: Inputs with at most this many elements in total get tier 2 under ``jacobian="auto"``.
 SMALL_INPUT_ELEMENTS = 16

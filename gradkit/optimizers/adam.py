@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy
 
-from gradkit.optimizers.adaptive_step import subtract_adaptive_step
+from gradkit.optimizers.adaptive_step import move_toward_square, subtract_adaptive_step
 from gradkit.optimizers.optimizer import Optimizer, UpdateRule
 from gradkit.parameter import Parameter
 
@@ -64,11 +64,7 @@ class AdamRule(UpdateRule):
             buf -= m
             buf *= rate1
             m += buf
-            buf[...] = g  # v += (1 - beta2) * (g * g - v)
-            buf *= g
-            buf -= v
-            buf *= rate2
-            v += buf
+            move_toward_square(v, buf, g, rate2)  # v += (1 - beta2) * (g * g - v)
 
             if decay is not None:
                 p *= decay

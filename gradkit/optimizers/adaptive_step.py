@@ -1,4 +1,6 @@
-"""The step shared by the adaptive optimizers: ``p -= scale * numerator / (sqrt(s) + eps)``.
+"""The steps shared by the adaptive optimizers: the running mean of squared gradients
+(:func:`move_toward_square`) and ``p -= scale * numerator / (sqrt(s) + eps)``
+(:func:`subtract_adaptive_step`).
 
 Adam, RMSprop and AdaGrad divide their step by the root of a running sum or mean of squared
 gradients. Each runs it in place on a scratch array (a block of one on NumPy, see
@@ -16,10 +18,27 @@ from typing import Any
 
 import numpy
 
-__all__ = ["subtract_adaptive_step"]
+__all__ = ["move_toward_square", "subtract_adaptive_step"]
 
 _ndarray = numpy.ndarray
 _reciprocal = numpy.reciprocal
+
+
+def move_toward_square(s: Any, buf: Any, g: Any, rate: float) -> None:
+    """``s += rate * (g * g - s)`` in place (an exponential moving average of ``g ** 2``,
+    as in Adam and RMSprop), with ``buf`` as scratch.
+
+    >>> import numpy as np
+    >>> s = np.ones(2, dtype=np.float32)
+    >>> move_toward_square(s, np.empty_like(s), np.array([3.0, 1.0], np.float32), 0.5)
+    >>> s
+    array([5., 1.], dtype=float32)
+    """
+    buf[...] = g
+    buf *= g
+    buf -= s
+    buf *= rate
+    s += buf
 
 
 def subtract_adaptive_step(p: Any, buf: Any, numerator: Any, scale: float, eps: float) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gradkit.optimizers.adaptive_step import subtract_adaptive_step
+from gradkit.optimizers.adaptive_step import move_toward_square, subtract_adaptive_step
 from gradkit.optimizers.optimizer import Optimizer, UpdateRule
 from gradkit.parameter import Parameter
 
@@ -30,11 +30,7 @@ class RMSpropRule(UpdateRule):
         hp = self.hyperparam
         lr, eps, rate = hp.lr, hp.eps, 1.0 - hp.alpha
         for p, g, ms, buf in self.blocks(param, self.state["ms"]):
-            buf[...] = g  # ms += (1 - alpha) * (g * g - ms)
-            buf *= g
-            buf -= ms
-            buf *= rate
-            ms += buf
+            move_toward_square(ms, buf, g, rate)  # ms += (1 - alpha) * (g * g - ms)
             buf[...] = ms  # p -= lr * g / (sqrt(ms) + eps)
             subtract_adaptive_step(p, buf, g, lr, eps)
 
